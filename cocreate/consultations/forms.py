@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateTimeLocalField, EmailField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class NewConsultationForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    language = StringField(
+        _l("Language"),
+        default="en",
+        validators=[
+            DataRequired(),
+            Length(max=35),
+            Regexp(LANGUAGE_TAG, message=_l("Use a language tag such as en, fr or pt-BR.")),
+        ],
+    )
+
+
+class SettingsForm(NewConsultationForm):
+    closes_at = DateTimeLocalField(
+        _l("Closes automatically at (UTC, optional)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+    privacy_notice = TextAreaField(
+        _l("Privacy notice shown to participants"), validators=[Optional(), Length(max=10000)]
+    )
+    stakeholder_groups = TextAreaField(
+        _l("Stakeholder groups, one per line"), validators=[DataRequired(), Length(max=2000)]
+    )
+    regions = TextAreaField(
+        _l("Regions, one per line (optional)"), validators=[Optional(), Length(max=5000)]
+    )
+
+
+class AddModeratorForm(FlaskForm):
+    email = EmailField(_l("Moderator's email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Draft file (.json or .csv)"), validators=[FileRequired()])

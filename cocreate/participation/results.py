@@ -1,0 +1,104 @@
+"""Vote tallies, overall and per stakeholder group, computed in one query for many items."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from cocreate.consultations.models import Consultation
+from cocreate.extensions import db
+from cocreate.participation.models import AGREEMENT_SCORES, Participant, Vote, VoteValue
+
+# Below this many voters a group's figures could reveal how a person voted.
+SMALL_GROUP_THRESHOLD = 5
+AGREE_VALUES = (VoteValue.STRONGLY_AGREE, VoteValue.AGREE)
+
+
+@dataclass
+class Tally:
+    counts: dict[VoteValue, int] = field(default_factory=lambda: dict.fromkeys(VoteValue, 0))
+
+    @property
+    def votes(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def scored(self) -> int:
+        """Votes that take a side or stay neutral; "no opinion" is participation only."""
+        return self.votes - self.counts[VoteValue.NO_OPINION]
+
+    @property
+    def agree_share(self) -> float | None:
+        if not self.scored:
+            return None
+        return round(sum(self.counts[v] for v in AGREE_VALUES) / self.scored, 4)
+
+    @property
+    def mean_score(self) -> float | None:
+        if not self.scored:
+            return None
+        total = sum(AGREEMENT_SCORES[v] * n for v, n in self.counts.items() if v.score is not None)
+        return round(total / self.scored, 2)
+
+    def share_of(self, value: VoteValue) -> float:
+        return self.counts[value] / self.votes if self.votes else 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "votes": self.votes,
+            "counts": {value.value: n for value, n in self.counts.items()},
+            "agree_share": self.agree_share,
+            "mean_score": self.mean_score,
+        }
+
+
+@dataclass
+class GroupTally:
+    name: str
+    tally: Tally
+    suppressed: bool = False
+
+    def as_json(self) -> dict:
+        if self.suppressed:
+            return {"suppressed": True}
+        return self.tally.as_json()
+
+
+@dataclass
+class ItemResults:
+    overall: Tally
+    by_group: list[GroupTally]
+
+    def as_json(self) -> dict:
+        return {
+            **self.overall.as_json(),
+            "by_group": {group.name: group.as_json() for group in self.by_group},
+        }
+
+
+def tally_items(
+    consultation: Consultation, item_ids: list[int], *, moderator: bool = False
+) -> dict[int, ItemResults]:
+    """Results for each item; outside moderator views small groups are suppressed."""
+    rows = db.session.execute(
+        sa.select(Vote.item_id, Participant.stakeholder_group_id, Vote.value, sa.func.count())
+        .join(Participant, Vote.participant_id == Participant.id)
+        .where(Vote.item_id.in_(item_ids))
+        .group_by(Vote.item_id, Participant.stakeholder_group_id, Vote.value)
+    )
+    overall: dict[int, Tally] = defaultdict(Tally)
+    per_group: dict[tuple[int, int], Tally] = defaultdict(Tally)
+    for item_id, group_id, value, count in rows:
+        overall[item_id].counts[value] += count
+        per_group[item_id, group_id].counts[value] += count
+    results = {}
+    for item_id in item_ids:
+        groups = []
+        for group in consultation.stakeholder_groups:
+            tally = per_group.get((item_id, group.id), Tally())
+            suppressed = not moderator and 0 < tally.votes < SMALL_GROUP_THRESHOLD
+            groups.append(GroupTally(group.name, tally, suppressed))
+        results[item_id] = ItemResults(overall[item_id], groups)
+    return results

@@ -1,0 +1,239 @@
+"""Joining with a code, voting and commenting: shared by the pages and the JSON API."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from cocreate.consultations.models import Consultation
+from cocreate.consultations.services import (
+    ensure_accepts_input,
+    normalise_code,
+    random_code,
+)
+from cocreate.db import utcnow
+from cocreate.drafts.models import Item
+from cocreate.errors import ConsultationClosed, InvalidInput, NotAuthenticated, NotFound
+from cocreate.extensions import db
+from cocreate.participation.models import Comment, Participant, Vote, VoteValue
+
+MAX_COMMENT_LENGTH = 2000
+MAX_DISPLAY_NAME_LENGTH = 80
+RETURN_CODE_LENGTH = 10
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A new participant and the two secrets shown to them once."""
+
+    participant: Participant
+    token: str
+    return_code: str
+
+
+def format_return_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def join(
+    consultation: Consultation,
+    *,
+    stakeholder_group: str,
+    region: str | None = None,
+    display_name: str = "",
+    accept_privacy: bool = False,
+) -> Joined:
+    """Make ``consultation`` a new participant's own.
+
+    :raises ConsultationClosed: when the consultation is not open or joining is locked.
+    :raises InvalidInput: for a missing consent, an unknown group or region, a long name.
+    """
+    if not consultation.accepts_input:
+        raise ConsultationClosed(_("This consultation is not open for participation."))
+    if consultation.joining_locked:
+        raise ConsultationClosed(_("Joining this consultation is locked by its moderators."))
+    if accept_privacy is not True:
+        raise InvalidInput(
+            _("Please accept the privacy notice to take part."), field="accept_privacy"
+        )
+    group = consultation.group_named((stakeholder_group or "").strip())
+    if group is None:
+        raise InvalidInput(
+            _("Choose one of this consultation's stakeholder groups."), field="stakeholder_group"
+        )
+    region_row = None
+    if region and region.strip():
+        region_row = consultation.region_named(region.strip())
+        if region_row is None:
+            raise InvalidInput(_("Choose one of this consultation's regions."), field="region")
+    display_name = (display_name or "").strip()
+    if len(display_name) > MAX_DISPLAY_NAME_LENGTH or "\n" in display_name:
+        raise InvalidInput(
+            _("A display name is one line of at most %(n)d characters.", n=MAX_DISPLAY_NAME_LENGTH),
+            field="display_name",
+        )
+    token = secrets.token_urlsafe(32)
+    return_code = random_code(RETURN_CODE_LENGTH)
+    participant = Participant(
+        consultation=consultation,
+        display_name=display_name,
+        stakeholder_group=group,
+        region=region_row,
+        token_digest=digest(token),
+        return_code_digest=digest(return_code),
+        accepted_privacy_at=utcnow(),
+    )
+    db.session.add(participant)
+    db.session.commit()
+    return Joined(participant, token, format_return_code(return_code))
+
+
+def participant_by_token(token: str | None) -> Participant:
+    """:raises NotAuthenticated: for a missing or unknown token."""
+    if not token:
+        raise NotAuthenticated(_("Send your participant token as 'Authorization: Bearer …'."))
+    participant = db.session.scalar(
+        sa.select(Participant).where(Participant.token_digest == digest(token))
+    )
+    if participant is None:
+        raise NotAuthenticated(_("This token is not valid."))
+    return participant
+
+
+def participant_by_return_code(code: str) -> Participant:
+    """Restore a participant on another device. :raises NotFound:"""
+    participant = db.session.scalar(
+        sa.select(Participant).where(Participant.return_code_digest == digest(normalise_code(code)))
+    )
+    if participant is None:
+        raise NotFound(_("That return code is not known. Check it and try again."))
+    return participant
+
+
+def item_for(participant: Participant, item_id: int) -> Item:
+    """An item of the participant's own consultation. :raises NotFound:"""
+    item = db.session.get(Item, item_id)
+    if item is None or item.consultation_id != participant.consultation_id:
+        raise NotFound(_("There is no such item in your consultation."))
+    return item
+
+
+def cast_vote(participant: Participant, item: Item, value: str) -> Vote:
+    """Record or change the participant's one vote on ``item``.
+
+    :raises InvalidInput: for a value outside the scale.
+    :raises ConsultationClosed: when the consultation does not accept votes now.
+    """
+    try:
+        vote_value = VoteValue(value)
+    except ValueError:
+        allowed = ", ".join(v.value for v in VoteValue)
+        raise InvalidInput(
+            _("A vote is one of: %(allowed)s.", allowed=allowed), field="value"
+        ) from None
+    ensure_same_consultation(participant, item)
+    ensure_accepts_input(participant.consultation)
+    vote = current_vote(participant, item)
+    if vote is None:
+        vote = Vote(item=item, participant=participant, value=vote_value)
+        db.session.add(vote)
+    else:
+        vote.value = vote_value
+        vote.updated_at = utcnow()
+    db.session.commit()
+    return vote
+
+
+def withdraw_vote(participant: Participant, item: Item) -> None:
+    """:raises ConsultationClosed, NotFound:"""
+    ensure_same_consultation(participant, item)
+    ensure_accepts_input(participant.consultation)
+    vote = current_vote(participant, item)
+    if vote is None:
+        raise NotFound(_("You have not voted on this item."))
+    db.session.delete(vote)
+    db.session.commit()
+
+
+def current_vote(participant: Participant, item: Item) -> Vote | None:
+    return db.session.scalar(
+        sa.select(Vote).where(Vote.item_id == item.id, Vote.participant_id == participant.id)
+    )
+
+
+def votes_of(participant: Participant) -> dict[int, VoteValue]:
+    """Item id → the participant's vote, for a whole consultation in one query."""
+    rows = db.session.execute(
+        sa.select(Vote.item_id, Vote.value).where(Vote.participant_id == participant.id)
+    )
+    return {item_id: value for item_id, value in rows}
+
+
+def post_comment(
+    participant: Participant, item: Item, body: str, parent_id: int | None = None
+) -> Comment:
+    """:raises InvalidInput, ConsultationClosed, NotFound:"""
+    ensure_same_consultation(participant, item)
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(_("Write something before posting."), field="body")
+    if len(body) > MAX_COMMENT_LENGTH:
+        raise InvalidInput(
+            _(
+                "A comment has at most %(max)d characters; this one has %(n)d.",
+                max=MAX_COMMENT_LENGTH,
+                n=len(body),
+            ),
+            field="body",
+        )
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.item_id != item.id or parent.hidden:
+            raise NotFound(_("The comment you reply to is not on this item."), field="parent_id")
+        if parent.parent_id is not None:
+            parent = parent.parent  # replies stay one level deep: answer the thread instead
+    ensure_accepts_input(participant.consultation)
+    comment = Comment(item=item, participant=participant, body=body, parent=parent)
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def ensure_same_consultation(participant: Participant, item: Item) -> None:
+    if participant.consultation_id != item.consultation_id:
+        raise NotFound(_("There is no such item in your consultation."))
+
+
+def comments_on(item: Item) -> list[Comment]:
+    """Visible top-level comments, newest first, with their replies loaded in one go."""
+    query = (
+        sa.select(Comment)
+        .where(Comment.item_id == item.id, Comment.parent_id.is_(None), ~Comment.hidden)
+        .options(
+            selectinload(Comment.participant).selectinload(Participant.stakeholder_group),
+            selectinload(Comment.replies)
+            .selectinload(Comment.participant)
+            .selectinload(Participant.stakeholder_group),
+        )
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def comment_counts(item_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Comment.item_id, sa.func.count())
+        .where(Comment.item_id.in_(item_ids), ~Comment.hidden)
+        .group_by(Comment.item_id)
+    )
+    return dict(rows.all())

@@ -1,0 +1,314 @@
+"""Pages for guests: join with a code, read the draft, vote and comment."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from cocreate.consultations.models import Consultation
+from cocreate.consultations.services import find_by_join_code, get_consultation
+from cocreate.drafts.models import Item
+from cocreate.drafts.services import documents_with_items
+from cocreate.errors import DomainError, NotFound
+from cocreate.extensions import db, limiter
+from cocreate.participation import services
+from cocreate.participation.forms import (
+    VOTE_LABELS,
+    CommentForm,
+    JoinCodeForm,
+    JoinForm,
+    ReturnCodeForm,
+    VoteForm,
+)
+from cocreate.participation.identity import (
+    participant_in,
+    participant_or_address,
+    remember,
+    remembered_return_code,
+)
+from cocreate.participation.models import Participant
+from cocreate.participation.results import tally_items
+from cocreate.templating import is_htmx
+
+bp = Blueprint("participation", __name__)
+
+
+def join_limit() -> str:
+    return current_app.config["JOIN_RATE_LIMIT"]
+
+
+def wrong_code_limit() -> str:
+    return current_app.config["WRONG_JOIN_CODE_RATE_LIMIT"]
+
+
+def participation_limit() -> str:
+    return current_app.config["PARTICIPATION_RATE_LIMIT"]
+
+
+def is_not_found(response) -> bool:
+    return response.status_code == 404
+
+
+@bp.get("/")
+def home():
+    return render_template("participation/home.html", form=JoinCodeForm())
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(wrong_code_limit, deduct_when=is_not_found, methods=["POST"])
+def join_by_code():
+    form = JoinCodeForm()
+    if form.validate_on_submit():
+        try:
+            consultation = find_by_join_code(form.code.data)
+        except NotFound as error:
+            form.code.errors.append(error.message)
+            return render_template("participation/join_code.html", form=form), 404
+        return redirect(url_for(".join", code=consultation.join_code))
+    return render_template("participation/join_code.html", form=form)
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+@limiter.limit(wrong_code_limit, deduct_when=is_not_found)
+@limiter.limit(join_limit, methods=["POST"])
+def join(code: str):
+    consultation = find_by_join_code(code)
+    if participant_in(consultation.id):
+        return redirect(url_for(".consultation", consultation_id=consultation.id))
+    form = JoinForm()
+    form.stakeholder_group.choices = [("", _("Choose your group"))] + [
+        (g.name, g.name) for g in consultation.stakeholder_groups
+    ]
+    form.region.choices = [("", _("Prefer not to say"))] + [
+        (r.name, r.name) for r in consultation.regions
+    ]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            joined = services.join(
+                consultation,
+                stakeholder_group=form.stakeholder_group.data,
+                region=form.region.data,
+                display_name=form.display_name.data or "",
+                accept_privacy=form.accept_privacy.data,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            status = error.status
+        else:
+            remember(joined.participant, joined.return_code)
+            return redirect(url_for(".welcome", consultation_id=consultation.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("participation/join.html", form=form, consultation=consultation), status
+
+
+@bp.get("/c/<int:consultation_id>/welcome")
+def welcome(consultation_id: int):
+    consultation = get_consultation(consultation_id)
+    participant = require_participant(consultation)
+    return render_template(
+        "participation/welcome.html",
+        consultation=consultation,
+        participant=participant,
+        return_code=remembered_return_code(consultation.id),
+    )
+
+
+@bp.route("/return", methods=["GET", "POST"])
+@limiter.limit(wrong_code_limit, deduct_when=is_not_found, methods=["POST"])
+def return_with_code():
+    form = ReturnCodeForm()
+    if form.validate_on_submit():
+        return restore(form.code.data, form)
+    return render_template("participation/return.html", form=form)
+
+
+@bp.get("/return/<code>")
+@limiter.limit(wrong_code_limit, deduct_when=is_not_found)
+def return_link(code: str):
+    return restore(code, ReturnCodeForm(data={"code": code}, meta={"csrf": False}))
+
+
+def restore(code: str, form: ReturnCodeForm):
+    try:
+        participant = services.participant_by_return_code(code)
+    except NotFound as error:
+        form.code.errors = [error.message]
+        return render_template("participation/return.html", form=form), 404
+    remember(participant, services.format_return_code(services.normalise_code(code)))
+    flash(_("Welcome back: your votes and comments are here again."), "success")
+    return redirect(url_for(".consultation", consultation_id=participant.consultation_id))
+
+
+@bp.get("/c/<int:consultation_id>")
+def consultation(consultation_id: int):
+    consultation = get_consultation(consultation_id)
+    participant = require_participant(consultation)
+    documents = documents_with_items(consultation)
+    item_ids = [item.id for doc in documents for item in doc.items]
+    return render_template(
+        "participation/consultation.html",
+        consultation=consultation,
+        participant=participant,
+        documents=documents,
+        my_votes=services.votes_of(participant),
+        results=tally_items(consultation, item_ids),
+        comment_counts=services.comment_counts(item_ids),
+        vote_labels=VOTE_LABELS,
+    )
+
+
+@bp.get("/items/<int:item_id>")
+def item(item_id: int):
+    item, participant = load_item(item_id)
+    return render_item_page(item, participant)
+
+
+@bp.post("/items/<int:item_id>/vote")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def vote(item_id: int):
+    item, participant = load_item(item_id)
+    form = VoteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.cast_vote(participant, item, form.value.data)
+        except DomainError as error:
+            attach_error(form, error)
+            status = error.status
+    else:
+        status = 422
+    if is_htmx():
+        return render_template(
+            "participation/_vote_panel.html", **vote_panel_context(item, participant, form)
+        ), status
+    if status == 200:
+        return redirect(url_for(".item", item_id=item.id) + "#vote")
+    return render_item_page(item, participant, vote_form=form), status
+
+
+@bp.post("/items/<int:item_id>/vote/withdraw")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def withdraw_vote(item_id: int):
+    item, participant = load_item(item_id)
+    form = VoteForm()
+    status = 200
+    try:
+        services.withdraw_vote(participant, item)
+    except DomainError as error:
+        attach_error(form, error)
+        status = error.status
+    if is_htmx():
+        return render_template(
+            "participation/_vote_panel.html",
+            **vote_panel_context(
+                item, participant, VoteForm(formdata=None), errors=form.form_errors
+            ),
+        ), status
+    return redirect(url_for(".item", item_id=item.id) + "#vote")
+
+
+@bp.post("/items/<int:item_id>/comments")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def comment(item_id: int):
+    item, participant = load_item(item_id)
+    form = CommentForm()
+    status = 201
+    if form.validate_on_submit():
+        try:
+            parent_id = int(form.parent_id.data) if form.parent_id.data else None
+            services.post_comment(participant, item, form.body.data, parent_id)
+        except ValueError:
+            form.parent_id.errors = [_("The comment you reply to is not on this item.")]
+            status = 404
+        except DomainError as error:
+            attach_error(form, error)
+            status = error.status
+        else:
+            form = CommentForm(formdata=None)
+    else:
+        status = 422
+    if is_htmx():
+        return render_template(
+            "participation/_comments.html",
+            item=item,
+            comments=services.comments_on(item),
+            form=form,
+            participant=participant,
+        ), status
+    if status == 201:
+        return redirect(url_for(".item", item_id=item.id) + "#comments")
+    return render_item_page(item, participant, comment_form=form), status
+
+
+def load_item(item_id: int) -> tuple[Item, Participant]:
+    item = db.session.get(Item, item_id)
+    if item is None:
+        abort(404)
+    participant = require_participant(item.consultation)
+    return item, participant
+
+
+def require_participant(consultation: Consultation) -> Participant:
+    participant = participant_in(consultation.id)
+    if participant is None:
+        # Not joined (or joined elsewhere): the join page of this consultation explains.
+        abort(redirect(url_for(".join", code=consultation.join_code)))
+    return participant
+
+
+def vote_panel_context(
+    item: Item, participant: Participant, form: VoteForm, errors: list[str] | None = None
+) -> dict:
+    my_vote = services.current_vote(participant, item)
+    if not form.is_submitted() or not form.errors:
+        form.value.data = my_vote.value.value if my_vote else None
+    return {
+        "item": item,
+        "vote_form": form,
+        "my_vote": my_vote,
+        "results": tally_items(item.consultation, [item.id])[item.id],
+        "vote_labels": VOTE_LABELS,
+        "errors": errors or form.form_errors,
+    }
+
+
+def render_item_page(
+    item: Item,
+    participant: Participant,
+    *,
+    vote_form: VoteForm | None = None,
+    comment_form: CommentForm | None = None,
+):
+    documents = documents_with_items(item.consultation)
+    siblings = [i for d in documents for i in d.items]
+    index = next(n for n, i in enumerate(siblings) if i.id == item.id)
+    return render_template(
+        "participation/item.html",
+        item=item,
+        participant=participant,
+        consultation=item.consultation,
+        previous_item=siblings[index - 1] if index > 0 else None,
+        next_item=siblings[index + 1] if index + 1 < len(siblings) else None,
+        comments=services.comments_on(item),
+        form=comment_form or CommentForm(formdata=None),
+        **vote_panel_context(item, participant, vote_form or VoteForm(formdata=None)),
+    )
+
+
+def attach_error(form, error: DomainError) -> None:
+    """Show a service's refusal beside the field it is about, else above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
