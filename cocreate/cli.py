@@ -10,7 +10,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from cocreate.accounts.models import Role, User
+from cocreate.accounts.models import Role
 from cocreate.accounts.services import create_user, generate_password, user_by_email
 from cocreate.consultations.models import Consultation
 from cocreate.drafts.importing import DraftFormatError, parse_draft
