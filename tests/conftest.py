@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from cocreate import create_app
 from cocreate.accounts.models import Role
@@ -34,9 +35,24 @@ def test_config(backend: str, tmp_path: Path) -> dict:
     }
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    The fixture keeps an app context pushed for the test's own queries; without this,
+    requests would share its ``g`` (a logged-in user, a CSRF token) across clients.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's objects reload what the request changed
+        return response
+
+
 @pytest.fixture(params=BACKENDS)
 def app(request, tmp_path):
     app = create_app(test_config(request.param, tmp_path))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         db.drop_all()
         db.create_all()

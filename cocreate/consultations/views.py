@@ -122,12 +122,8 @@ def overview(consultation_id: int):
 @bp.route("/<int:consultation_id>/settings", methods=["GET", "POST"])
 def settings(consultation_id: int):
     consultation = load_managed(consultation_id)
-    form = SettingsForm(obj=consultation)
-    if not form.is_submitted():
-        form.stakeholder_groups.data = "\n".join(g.name for g in consultation.stakeholder_groups)
-        form.regions.data = "\n".join(r.name for r in consultation.regions)
-        form.closes_at.data = consultation.closes_at
-    elif form.validate():
+    form = SettingsForm(data=settings_of(consultation))
+    if form.validate_on_submit():
         try:
             services.update_settings(
                 consultation,
@@ -149,6 +145,19 @@ def settings(consultation_id: int):
     return render_template(
         "consultations/settings.html", consultation=consultation, form=form
     ), status
+
+
+def settings_of(consultation: Consultation) -> dict:
+    """The current settings as the form shows them (lists as one name per line)."""
+    return {
+        "title": consultation.title,
+        "summary": consultation.summary,
+        "language": consultation.language,
+        "closes_at": consultation.closes_at,
+        "privacy_notice": consultation.privacy_notice,
+        "stakeholder_groups": "\n".join(g.name for g in consultation.stakeholder_groups),
+        "regions": "\n".join(r.name for r in consultation.regions),
+    }
 
 
 @bp.post("/<int:consultation_id>/status")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from cocreate.participation.models import VoteValue
@@ -58,7 +59,7 @@ class JoinForm(FlaskForm):
 class VoteForm(FlaskForm):
     value = RadioField(
         _l("Your vote"),
-        choices=list(VOTE_LABELS.items()),
+        choices=[SelectChoice(v.value, label) for v, label in VOTE_LABELS.items()],
         validators=[DataRequired(_l("Choose one of the answers."))],
         validate_choice=False,
     )

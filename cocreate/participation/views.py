@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from cocreate.consultations.models import Consultation
 from cocreate.consultations.services import find_by_join_code, get_consultation
@@ -294,7 +295,6 @@ def render_item_page(
     index = next(n for n, i in enumerate(siblings) if i.id == item.id)
     return render_template(
         "participation/item.html",
-        item=item,
         participant=participant,
         consultation=item.consultation,
         previous_item=siblings[index - 1] if index > 0 else None,
