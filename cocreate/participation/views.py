@@ -85,11 +85,11 @@ def join(code: str):
     if participant_in(consultation.id):
         return redirect(url_for(".consultation", consultation_id=consultation.id))
     form = JoinForm()
-    form.stakeholder_group.choices = [("", _("Choose your group"))] + [
-        (g.name, g.name) for g in consultation.stakeholder_groups
+    form.stakeholder_group.choices = [SelectChoice("", _("Choose your group"))] + [
+        SelectChoice(g.name) for g in consultation.stakeholder_groups
     ]
-    form.region.choices = [("", _("Prefer not to say"))] + [
-        (r.name, r.name) for r in consultation.regions
+    form.region.choices = [SelectChoice("", _("Prefer not to say"))] + [
+        SelectChoice(r.name) for r in consultation.regions
     ]
     status = 200
     if form.validate_on_submit():

@@ -122,10 +122,10 @@ def test_reply_to_a_comment_on_another_item_is_refused(app, guest, demo):
 
 
 def test_small_groups_are_shown_as_fewer_than_five(app, demo, guest, first_item):
-    for n in range(4):
+    for _ in range(4):
         joined = join_as(demo, group="Finance and investors")
         db.session.add(Vote(item=first_item, participant=joined.participant, value="agree"))
-    for n in range(5):
+    for _ in range(5):
         joined = join_as(demo, group="Industry")
         db.session.add(Vote(item=first_item, participant=joined.participant, value="disagree"))
     db.session.commit()
