@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cocreate
 VENDOR := static/vendor
 
-.PHONY: run test install install-test vendor db lint
+.PHONY: run test install install-test vendor db lint messages
 
 run: install vendor db
 	$(FLASK) seed-demo
@@ -41,3 +41,6 @@ db:
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+messages:  # extract translatable strings into translations/messages.pot
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
