@@ -1,7 +1,165 @@
-"""The JSON API, version 1."""
+"""The JSON API, version 1: what the participant pages do, for apps and scripts.
+
+Each view parses the request, calls the same service as the pages and answers JSON.
+Refusals are domain errors, which ``cocreate.errorpages`` renders as
+``{"error": {"code": ..., "message": ...}}``. The contract is ``openapi.json`` beside this file.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, Response, abort, request
+from flask_babel import gettext as _
+
+from cocreate.api.auth import authenticated_participant, unauthenticated
+from cocreate.api.serializers import (
+    comment_json,
+    consultation_json,
+    joined_json,
+    participant_json,
+    thread_json,
+    vote_json,
+)
+from cocreate.authz import require_participant_of
+from cocreate.consultations.services import find_by_join_code, get_consultation
+from cocreate.drafts.services import documents_with_items
+from cocreate.errorpages import json_error
+from cocreate.errors import InvalidInput, NotAuthenticated
+from cocreate.extensions import limiter
+from cocreate.participation import services
+from cocreate.participation.identity import participant_or_address
+from cocreate.participation.results import tally_items
+from cocreate.participation.views import (
+    is_not_found,
+    join_limit,
+    participation_limit,
+    wrong_code_limit,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.register_error_handler(NotAuthenticated, unauthenticated)
+
+
+@bp.after_request
+def never_cache(response: Response) -> Response:
+    # Answers carry tokens and a participant's own data: no shared cache may keep them.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.post("/join")
+@limiter.limit(wrong_code_limit, deduct_when=is_not_found)
+@limiter.limit(join_limit)
+def join():
+    body = json_object()
+    code = field(body, "code", str, required=True)
+    stakeholder_group = field(body, "stakeholder_group", str) or ""
+    region = field(body, "region", str)
+    display_name = field(body, "display_name", str) or ""
+    accept_privacy = field(body, "accept_privacy", bool) or False
+    consultation = find_by_join_code(code)
+    joined = services.join(
+        consultation,
+        stakeholder_group=stakeholder_group,
+        region=region,
+        display_name=display_name,
+        accept_privacy=accept_privacy,
+    )
+    return joined_json(joined), 201
+
+
+@bp.get("/me")
+def me():
+    return participant_json(authenticated_participant())
+
+
+@bp.get("/consultations/<int:consultation_id>")
+def consultation(consultation_id: int):
+    participant = authenticated_participant()
+    consultation = get_consultation(consultation_id)
+    require_participant_of(participant, consultation.id)
+    return consultation_json(consultation, documents_with_items(consultation))
+
+
+@bp.put("/items/<int:item_id>/vote")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def cast_vote(item_id: int):
+    participant = authenticated_participant()
+    item = services.item_for(participant, item_id)
+    value = field(json_object(), "value", str, required=True)
+    return vote_json(services.cast_vote(participant, item, value))
+
+
+@bp.delete("/items/<int:item_id>/vote")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def withdraw_vote(item_id: int):
+    participant = authenticated_participant()
+    services.withdraw_vote(participant, services.item_for(participant, item_id))
+    return "", 204
+
+
+@bp.get("/items/<int:item_id>/comments")
+def comments(item_id: int):
+    item = services.item_for(authenticated_participant(), item_id)
+    return {"comments": [thread_json(comment) for comment in services.comments_on(item)]}
+
+
+@bp.post("/items/<int:item_id>/comments")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def post_comment(item_id: int):
+    participant = authenticated_participant()
+    item = services.item_for(participant, item_id)
+    body = json_object()
+    text = field(body, "body", str) or ""
+    parent_id = field(body, "parent_id", int)
+    comment = services.post_comment(participant, item, text, parent_id)
+    return comment_json(comment), 201
+
+
+@bp.get("/items/<int:item_id>/results")
+def results(item_id: int):
+    item = services.item_for(authenticated_participant(), item_id)
+    # Not a moderator view: groups with too few voters to stay anonymous are suppressed.
+    return tally_items(item.consultation, [item.id])[item.id].as_json()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    with bp.open_resource("openapi.json") as document:
+        return Response(document.read(), mimetype="application/json")
+
+
+def json_object() -> dict[str, Any]:
+    """The request body, which must be a JSON object; anything else is refused with 400."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        message = _("Send a JSON object as the body, with 'Content-Type: application/json'.")
+        abort(json_error("bad_request", message, 400))
+    return body
+
+
+FIELD_TYPES = {
+    str: lambda: _("a string"),
+    bool: lambda: _("true or false"),
+    int: lambda: _("a whole number"),
+}
+
+
+def field(body: dict[str, Any], name: str, kind: type, *, required: bool = False) -> Any:
+    """``body[name]`` if it has type ``kind``; absent or null gives ``None`` unless required.
+
+    :raises InvalidInput: naming the field, for a missing required field or a wrong type.
+    """
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(_("The field '%(name)s' is required.", name=name), field=name)
+        return None
+    # JSON true is not a number, though Python's bool is an int.
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise InvalidInput(
+            _("The field '%(name)s' must be %(kind)s.", name=name, kind=FIELD_TYPES[kind]()),
+            field=name,
+        )
+    return value

@@ -198,10 +198,11 @@ def post_comment(
     parent = None
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
-        if parent is None or parent.item_id != item.id or parent.hidden:
+        # Replies stay one level deep: a reply to a reply answers its thread instead.
+        thread = parent.parent if parent is not None and parent.parent_id is not None else parent
+        if parent is None or parent.item_id != item.id or parent.hidden or thread.hidden:
             raise NotFound(_("The comment you reply to is not on this item."), field="parent_id")
-        if parent.parent_id is not None:
-            parent = parent.parent  # replies stay one level deep: answer the thread instead
+        parent = thread
     ensure_accepts_input(participant.consultation)
     comment = Comment(item=item, participant=participant, body=body, parent=parent)
     db.session.add(comment)
