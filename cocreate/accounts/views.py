@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,7 +12,8 @@ from cocreate.accounts.models import User
 from cocreate.authz import require_admin
 from cocreate.errors import DomainError
 from cocreate.extensions import db, limiter, login_manager
-from cocreate.participation.views import attach_error
+from cocreate.forms import attach_error
+from cocreate.ratelimits import login_limit
 
 bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
@@ -22,10 +23,6 @@ login_manager.login_message = None
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
-
-
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def login_email_key() -> str:

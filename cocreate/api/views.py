@@ -28,11 +28,11 @@ from cocreate.errorpages import json_error
 from cocreate.errors import InvalidInput, NotAuthenticated
 from cocreate.extensions import limiter
 from cocreate.participation import services
-from cocreate.participation.identity import participant_or_address
 from cocreate.participation.results import tally_items
-from cocreate.participation.views import (
+from cocreate.ratelimits import (
     is_not_found,
     join_limit,
+    participant_or_address,
     participation_limit,
     wrong_code_limit,
 )

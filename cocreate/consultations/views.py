@@ -20,10 +20,10 @@ from cocreate.consultations.models import Consultation, Status
 from cocreate.drafts.importing import MAX_FILE_BYTES, DraftFormatError, parse_draft
 from cocreate.drafts.services import documents_with_items, import_draft
 from cocreate.errors import DomainError, InvalidInput
+from cocreate.forms import attach_error
 from cocreate.participation.forms import VOTE_LABELS
 from cocreate.participation.results import tally_items
 from cocreate.participation.services import comment_counts
-from cocreate.participation.views import attach_error
 
 bp = Blueprint("consultations", __name__, url_prefix="/manage")
 

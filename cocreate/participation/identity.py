@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, session
-from flask_limiter.util import get_remote_address
+from flask import session
 
 from cocreate.extensions import db
 from cocreate.participation.models import Participant
@@ -37,15 +36,3 @@ def participant_in(consultation_id: int) -> Participant | None:
 
 def remembered_return_code(consultation_id: int) -> str | None:
     return session.get(RETURN_CODES_KEY, {}).get(str(consultation_id))
-
-
-def participant_or_address() -> str:
-    """Rate-limit key: the participant when known, so a venue behind one address is not
-    throttled as one person."""
-    known = session.get(SESSION_KEY)
-    if known:
-        return "participant:" + ",".join(str(pid) for pid in sorted(known.values()))
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Bearer ") and len(auth) > 20:
-        return f"token:{auth[7:47]}"
-    return get_remote_address()

@@ -222,7 +222,8 @@ def comments_on(item: Item) -> list[Comment]:
         .where(Comment.item_id == item.id, Comment.parent_id.is_(None), ~Comment.hidden)
         .options(
             selectinload(Comment.participant).selectinload(Participant.stakeholder_group),
-            selectinload(Comment.replies)
+            # Hidden replies never leave the service, so no caller can forget to drop them.
+            selectinload(Comment.replies.and_(~Comment.hidden))
             .selectinload(Comment.participant)
             .selectinload(Participant.stakeholder_group),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,6 +19,7 @@ from cocreate.drafts.models import Item
 from cocreate.drafts.services import documents_with_items
 from cocreate.errors import DomainError, NotFound
 from cocreate.extensions import db, limiter
+from cocreate.forms import attach_error
 from cocreate.participation import services
 from cocreate.participation.forms import (
     VOTE_LABELS,
@@ -29,33 +29,19 @@ from cocreate.participation.forms import (
     ReturnCodeForm,
     VoteForm,
 )
-from cocreate.participation.identity import (
-    participant_in,
-    participant_or_address,
-    remember,
-    remembered_return_code,
-)
+from cocreate.participation.identity import participant_in, remember, remembered_return_code
 from cocreate.participation.models import Participant
 from cocreate.participation.results import tally_items
+from cocreate.ratelimits import (
+    is_not_found,
+    join_limit,
+    participant_or_address,
+    participation_limit,
+    wrong_code_limit,
+)
 from cocreate.templating import is_htmx
 
 bp = Blueprint("participation", __name__)
-
-
-def join_limit() -> str:
-    return current_app.config["JOIN_RATE_LIMIT"]
-
-
-def wrong_code_limit() -> str:
-    return current_app.config["WRONG_JOIN_CODE_RATE_LIMIT"]
-
-
-def participation_limit() -> str:
-    return current_app.config["PARTICIPATION_RATE_LIMIT"]
-
-
-def is_not_found(response) -> bool:
-    return response.status_code == 404
 
 
 @bp.get("/")
@@ -303,12 +289,3 @@ def render_item_page(
         form=comment_form or CommentForm(formdata=None),
         **vote_panel_context(item, participant, vote_form or VoteForm(formdata=None)),
     )
-
-
-def attach_error(form, error: DomainError) -> None:
-    """Show a service's refusal beside the field it is about, else above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
