@@ -8,21 +8,17 @@ succeeds must also match the documented request body.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 
 import pytest
-import sqlalchemy as sa
 from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from cocreate.drafts.importing import parse_draft
 from cocreate.drafts.services import import_draft
-from cocreate.extensions import db
 from cocreate.participation.models import Comment, Participant, Vote
-from tests.conftest import DEMO_JSON, join_as, row_count
+from tests.conftest import DEMO_JSON, count_queries, join_as, row_count  # noqa: F401
 
 PREFIX = "/api/v1"
 DOCUMENT_URI = "urn:cocreate:openapi"
@@ -146,19 +142,3 @@ def error_code(response) -> str:
 
 def error_message(response) -> str:
     return response.get_json()["error"]["message"]
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Collect the SQL statements run inside the block, from a cold session."""
-    db.session.expire_all()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
