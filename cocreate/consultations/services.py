@@ -19,20 +19,14 @@ from cocreate.consultations.models import (
     Status,
 )
 from cocreate.db import utcnow
+from cocreate.drafts.importing import DEFAULT_STAKEHOLDER_GROUPS
 from cocreate.errors import ConsultationClosed, InvalidInput, NotFound
 from cocreate.extensions import db
+from cocreate.participation.models import Participant
 
 # No look-alikes: 0/O, 1/I/l never appear, so a code read off a projector is typed right.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
-DEFAULT_STAKEHOLDER_GROUPS = (
-    "Industry",
-    "Government and policy",
-    "Civil society and NGOs",
-    "Research and academia",
-    "Finance and investors",
-    "Other",
-)
 MAX_GROUPS = 20
 MAX_REGIONS = 50
 MAX_NAME_LENGTH = 80
@@ -148,46 +142,46 @@ def create_consultation(
 
 def replace_groups(consultation: Consultation, names: Sequence[str]) -> None:
     names = check_names(names, what=_("stakeholder groups"), minimum=1, maximum=MAX_GROUPS)
-    existing = {group.name: group for group in consultation.stakeholder_groups}
-    groups = []
-    for position, name in enumerate(names):
-        group = existing.get(name) or StakeholderGroup(name=name)
-        group.position = position
-        groups.append(group)
-    if consultation.id is not None:
-        ensure_unused(consultation, [g for g in existing.values() if g not in groups], "group")
-    consultation.stakeholder_groups = groups
+    consultation.stakeholder_groups = reordered(
+        consultation,
+        consultation.stakeholder_groups,
+        names,
+        StakeholderGroup,
+        Participant.stakeholder_group_id,
+    )
 
 
 def replace_regions(consultation: Consultation, names: Sequence[str]) -> None:
     names = check_names(names, what=_("regions"), minimum=0, maximum=MAX_REGIONS)
-    existing = {region.name: region for region in consultation.regions}
-    regions = []
+    consultation.regions = reordered(
+        consultation, consultation.regions, names, Region, Participant.region_id
+    )
+
+
+def reordered(consultation, current: list, names: list[str], model, participant_column) -> list:
+    """Rows for ``names`` in that order, reusing the existing ones so that votes keep them.
+
+    :raises InvalidInput: when a row that participants chose would be removed.
+    """
+    existing = {row.name: row for row in current}
+    rows = []
     for position, name in enumerate(names):
-        region = existing.get(name) or Region(name=name)
-        region.position = position
-        regions.append(region)
-    if consultation.id is not None:
-        ensure_unused(consultation, [r for r in existing.values() if r not in regions], "region")
-    consultation.regions = regions
-
-
-def ensure_unused(consultation: Consultation, removed: list, kind: str) -> None:
-    """A group or region that participants chose cannot vanish from under their votes."""
-    from cocreate.participation.models import Participant
-
-    if not removed:
-        return
-    column = Participant.stakeholder_group_id if kind == "group" else Participant.region_id
-    used = db.session.scalar(sa.select(sa.func.count()).where(column.in_([x.id for x in removed])))
-    if used:
-        names = ", ".join(x.name for x in removed)
-        raise InvalidInput(
-            _(
-                "Participants have already chosen %(names)s; rename it instead of removing it.",
-                names=names,
-            )
+        row = existing.get(name) or model(name=name)
+        row.position = position
+        rows.append(row)
+    removed = [row for row in current if row not in rows]
+    if consultation.id is not None and removed:
+        used = db.session.scalar(
+            sa.select(sa.func.count()).where(participant_column.in_([r.id for r in removed]))
         )
+        if used:
+            raise InvalidInput(
+                _(
+                    "Participants have already chosen %(names)s; rename it instead of removing it.",
+                    names=", ".join(r.name for r in removed),
+                )
+            )
+    return rows
 
 
 def update_settings(
