@@ -17,6 +17,7 @@ from cocreate.extensions import db
 
 POSTGRES_URL = os.environ.get("COCREATE_TEST_DATABASE_URL")
 
+
 @pytest.fixture
 def preserved_logging():
     """migrations/env.py runs logging.config.fileConfig, which disables every logger it does

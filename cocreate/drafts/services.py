@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from cocreate.accounts.models import User
 from cocreate.authz import require_moderator
 from cocreate.consultations.models import Consultation, Status
 from cocreate.consultations.services import new_consultation
-from cocreate.drafts.importing import DocumentSpec, DraftSpec
+from cocreate.drafts.importing import (
+    DOCUMENTS_MAX,
+    GROUPS_MAX,
+    INTRODUCTION_MAX,
+    LIST_ENTRY_MAX,
+    LIST_MAX,
+    NAME_MAX,
+    PRACTICE_DESCRIPTION_MAX,
+    SECTION_DESCRIPTION_MAX,
+    STAGE_MAX,
+    STATEMENT_MAX,
+    TITLE_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    DocumentSpec,
+    DraftSpec,
+)
 from cocreate.drafts.models import Document, DocumentKind, Item, ItemKind, Section
 from cocreate.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from cocreate.extensions import db
+
+# The import format's rules, for items written in the browser or sent to the API.
+REF_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
+# Tab and line breaks are text; other control characters cannot be shown (nor stored by
+# PostgreSQL, for NUL).
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def import_draft(
@@ -95,8 +119,6 @@ def add_document_from_spec(consultation: Consultation, spec: DocumentSpec, posit
 
 def documents_with_items(consultation: Consultation) -> list[Document]:
     """The consultation's documents with sections and items loaded in a fixed number of queries."""
-    from sqlalchemy.orm import selectinload
-
     query = (
         sa.select(Document)
         .where(Document.consultation_id == consultation.id)
@@ -107,12 +129,28 @@ def documents_with_items(consultation: Consultation) -> list[Document]:
 
 
 def get_document(document_id: int, actor: User) -> Document:
-    """:raises NotFound, NotAllowed:"""
-    document = db.session.get(Document, document_id)
+    """A document to edit, with its sections and items loaded for the editor page.
+
+    :raises NotFound, NotAllowed:
+    """
+    document = db.session.get(
+        Document,
+        document_id,
+        options=[selectinload(Document.sections), selectinload(Document.items)],
+    )
     if document is None:
         raise NotFound(_("There is no such document."))
     require_moderator(actor, document.consultation)
     return document
+
+
+def get_section(section_id: int, actor: User) -> Section:
+    """:raises NotFound, NotAllowed:"""
+    section = db.session.get(Section, section_id)
+    if section is None:
+        raise NotFound(_("There is no such section."))
+    require_moderator(actor, section.document.consultation)
+    return section
 
 
 def get_item_to_edit(item_id: int, actor: User) -> Item:
@@ -130,15 +168,143 @@ def ensure_editable(consultation: Consultation) -> None:
 
 
 def ensure_unique_ref(consultation: Consultation, ref: str, item: Item | None = None) -> None:
-    clash = db.session.scalar(
-        sa.select(Item.id).where(
+    clash = db.session.execute(
+        sa.select(Item.id, Item.ref).where(
             Item.consultation_id == consultation.id, Item.ref_key == ref.casefold()
         )
-    )
-    if clash is not None and (item is None or clash != item.id):
+    ).first()
+    if clash is not None and (item is None or clash.id != item.id):
         raise InvalidInput(
-            _("Another item already has the reference %(ref)s.", ref=ref), field="ref"
+            _(
+                "Another item already has the reference %(ref)s "
+                "(upper and lower case count as the same).",
+                ref=clash.ref,
+            ),
+            field="ref",
         )
+
+
+def check_text(
+    value: str, *, field: str, max_len: int, required: bool = True, single_line: bool = False
+) -> str:
+    """The text stripped, if it keeps the draft format's rules.
+
+    :raises InvalidInput: naming ``field``.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise InvalidInput(_("This must not be empty."), field=field)
+    if single_line and len(text.splitlines()) > 1:
+        raise InvalidInput(_("Write this on a single line."), field=field)
+    if CONTROL_CHARACTER.search(text):
+        raise InvalidInput(_("This contains a control character; remove it."), field=field)
+    if len(text) > max_len:
+        raise InvalidInput(
+            _("Too long: %(count)d characters, at most %(max)d.", count=len(text), max=max_len),
+            field=field,
+        )
+    return text
+
+
+def check_lines(
+    values: Sequence[str], *, field: str, max_items: int, max_len: int, distinct: bool = False
+) -> list[str]:
+    """A list of single-line texts, each checked with `check_text`.
+
+    :raises InvalidInput: naming ``field``.
+    """
+    if isinstance(values, str) or not isinstance(values, Sequence):
+        raise InvalidInput(_("Expected a list of texts."), field=field)
+    if len(values) > max_items:
+        raise InvalidInput(
+            _("Too many entries: %(count)d, at most %(max)d.", count=len(values), max=max_items),
+            field=field,
+        )
+    lines = [check_text(v, field=field, max_len=max_len, single_line=True) for v in values]
+    if distinct and len(set(lines)) < len(lines):
+        raise InvalidInput(_("An entry is listed twice."), field=field)
+    return lines
+
+
+def check_item_fields(consultation: Consultation, kind: ItemKind, fields: dict) -> dict:
+    """The column values of a target or practice, checked as an import checks them.
+
+    ``fields`` holds ref, title, text, and for a target milestone_year, indicators and
+    responsible_actors, for a practice criteria and applies_to. The ref's uniqueness is
+    checked by the caller, which knows which item may keep it.
+
+    :raises InvalidInput: naming the form field at fault.
+    """
+    ref = check_text(fields.get("ref"), field="ref", max_len=20, single_line=True)
+    if not REF_PATTERN.fullmatch(ref):
+        raise InvalidInput(
+            _('Use 1 to 20 letters, digits, ".", "_" or "-", starting with a letter or digit.'),
+            field="ref",
+        )
+    values = {
+        "ref": ref,
+        "title": check_text(
+            fields.get("title"), field="title", max_len=TITLE_MAX, single_line=True
+        ),
+    }
+    if kind is ItemKind.PRACTICE:
+        values["text"] = check_text(
+            fields.get("text"), field="description", max_len=PRACTICE_DESCRIPTION_MAX
+        )
+        values["criteria"] = check_lines(
+            fields.get("criteria", []), field="criteria", max_items=LIST_MAX, max_len=LIST_ENTRY_MAX
+        )
+        values["applies_to"] = check_lines(
+            fields.get("applies_to", []),
+            field="applies_to",
+            max_items=LIST_MAX,
+            max_len=STAGE_MAX,
+            distinct=True,
+        )
+        return values
+    values["text"] = check_text(fields.get("text"), field="statement", max_len=STATEMENT_MAX)
+    year = fields.get("milestone_year")
+    # bool is an int to Python, but True is no year.
+    if type(year) is not int or not YEAR_MIN <= year <= YEAR_MAX:
+        raise InvalidInput(
+            _("Give a year from %(min)d to %(max)d.", min=YEAR_MIN, max=YEAR_MAX),
+            field="milestone_year",
+        )
+    values["milestone_year"] = year
+    values["indicators"] = check_lines(
+        fields.get("indicators", []), field="indicators", max_items=LIST_MAX, max_len=LIST_ENTRY_MAX
+    )
+    actors = check_lines(
+        fields.get("responsible_actors", []),
+        field="responsible_actors",
+        max_items=GROUPS_MAX,
+        max_len=NAME_MAX,
+        distinct=True,
+    )
+    groups = {group.name for group in consultation.stakeholder_groups}
+    for actor in actors:
+        if actor not in groups:
+            raise InvalidInput(
+                _("“%(name)s” is not a stakeholder group of this consultation.", name=actor),
+                field="responsible_actors",
+            )
+    values["responsible_actors"] = actors
+    return values
+
+
+def check_section_of(document: Document, section: Section | None) -> None:
+    """A target goes in a section of its own roadmap; a practice in none.
+
+    :raises InvalidInput:
+    """
+    if not document.is_roadmap:
+        if section is not None:
+            raise InvalidInput(_("Only a roadmap has sections."))
+        return
+    if section is None:
+        raise InvalidInput(_("Choose the section this target belongs to."), field="section_id")
+    if section.document_id != document.id:
+        raise InvalidInput(_("That section belongs to another document."), field="section_id")
 
 
 def create_document(
@@ -151,12 +317,16 @@ def create_document(
         document_kind = DocumentKind(kind)
     except ValueError:
         raise InvalidInput(_("A document is a roadmap or a guideline."), field="kind") from None
+    if len(consultation.documents) >= DOCUMENTS_MAX:
+        raise InvalidInput(_("A consultation holds at most %(max)d documents.", max=DOCUMENTS_MAX))
     position = len(consultation.documents)
     document = Document(
         consultation=consultation,
         kind=document_kind,
-        title=title,
-        introduction=introduction,
+        title=check_text(title, field="title", max_len=TITLE_MAX, single_line=True),
+        introduction=check_text(
+            introduction, field="introduction", max_len=INTRODUCTION_MAX, required=False
+        ),
         position=position,
     )
     db.session.add(document)
@@ -165,29 +335,49 @@ def create_document(
 
 
 def update_document(document: Document, actor: User, *, title: str, introduction: str) -> None:
+    """:raises NotAllowed, InvalidInput:"""
     require_moderator(actor, document.consultation)
     ensure_editable(document.consultation)
-    document.title = title
-    document.introduction = introduction
+    document.title = check_text(title, field="title", max_len=TITLE_MAX, single_line=True)
+    document.introduction = check_text(
+        introduction, field="introduction", max_len=INTRODUCTION_MAX, required=False
+    )
     db.session.commit()
 
 
 def delete_document(document: Document, actor: User) -> None:
-    require_moderator(actor, document.consultation)
-    ensure_editable(document.consultation)
+    """Delete a document with everything in it, votes and comments included.
+
+    :raises NotAllowed:
+    """
+    consultation = document.consultation
+    require_moderator(actor, consultation)
+    ensure_editable(consultation)
+    consultation.documents.remove(document)
     db.session.delete(document)
+    for position, each in enumerate(consultation.documents):
+        each.position = position
     db.session.commit()
 
 
 def create_section(
     document: Document, actor: User, *, title: str, description: str = ""
 ) -> Section:
+    """Add a section at the end of a roadmap.
+
+    :raises NotAllowed, InvalidInput:
+    """
     require_moderator(actor, document.consultation)
     ensure_editable(document.consultation)
     if not document.is_roadmap:
         raise InvalidInput(_("Only a roadmap has sections."))
     section = Section(
-        document=document, title=title, description=description, position=len(document.sections)
+        document=document,
+        title=check_text(title, field="title", max_len=TITLE_MAX, single_line=True),
+        description=check_text(
+            description, field="description", max_len=SECTION_DESCRIPTION_MAX, required=False
+        ),
+        position=len(document.sections),
     )
     db.session.add(section)
     db.session.commit()
@@ -195,14 +385,21 @@ def create_section(
 
 
 def update_section(section: Section, actor: User, *, title: str, description: str) -> None:
+    """:raises NotAllowed, InvalidInput:"""
     require_moderator(actor, section.document.consultation)
     ensure_editable(section.document.consultation)
-    section.title = title
-    section.description = description
+    section.title = check_text(title, field="title", max_len=TITLE_MAX, single_line=True)
+    section.description = check_text(
+        description, field="description", max_len=SECTION_DESCRIPTION_MAX, required=False
+    )
     db.session.commit()
 
 
 def delete_section(section: Section, actor: User) -> None:
+    """Delete a section and its targets.
+
+    :raises NotAllowed:
+    """
     require_moderator(actor, section.document.consultation)
     ensure_editable(section.document.consultation)
     document = section.document
@@ -210,60 +407,86 @@ def delete_section(section: Section, actor: User) -> None:
         document.items.remove(item)
     document.sections.remove(section)
     db.session.delete(section)
+    # Dense positions, so a section added next does not share a position with another.
+    for position, each in enumerate(document.sections):
+        each.position = position
     renumber(document)
     db.session.commit()
 
 
-def save_item(item: Item, actor: User, *, fields: dict, expected_version: int) -> Item:
+def save_item(
+    item: Item,
+    actor: User,
+    *,
+    fields: dict,
+    expected_version: int,
+    section: Section | None = None,
+) -> Item:
     """Save an edit made on ``expected_version``; it never overwrites a newer save.
 
-    The check and the write are one conditional UPDATE, so two moderators saving at the
-    same moment cannot both win.
+    ``fields`` is as for `check_item_fields`. A target given another ``section`` moves to
+    the end of that section. The check and the write are one conditional UPDATE, so two
+    moderators saving at the same moment cannot both win.
 
     :raises EditConflict: when the item changed since the editor loaded it.
     :raises NotAllowed, InvalidInput:
     """
-    consultation = item.document.consultation
+    document = item.document
+    consultation = document.consultation
     require_moderator(actor, consultation)
     ensure_editable(consultation)
-    ensure_unique_ref(consultation, fields["ref"], item)
-    values = {**fields, "ref_key": fields["ref"].casefold(), "version": Item.version + 1}
+    values = check_item_fields(consultation, item.kind, fields)
+    ensure_unique_ref(consultation, values["ref"], item)
+    moved = section is not None and section.id != item.section_id
+    if moved:
+        check_section_of(document, section)
+        values |= {"section_id": section.id, "position": len(document.items)}
+    values |= {"ref_key": values["ref"].casefold(), "version": Item.version + 1}
     result = db.session.execute(
-        sa.update(Item).where(Item.id == item.id, Item.version == expected_version).values(values)
+        sa.update(Item)
+        .where(Item.id == item.id, Item.version == expected_version)
+        .values(values)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         db.session.rollback()
         raise EditConflict(
             _(
-                "Someone else saved this item while you were editing it. "
-                "Their version is shown below; reapply your change to it."
+                "Someone else saved this item while you were editing it, so your changes "
+                "were not saved. Compare them with the saved version, then save again."
             )
         )
+    db.session.expire(item)
+    if moved:
+        renumber(document)
     db.session.commit()
-    db.session.refresh(item)
     return item
 
 
 def create_item(
     document: Document, actor: User, *, fields: dict, section: Section | None = None
 ) -> Item:
-    """:raises NotAllowed, InvalidInput:"""
+    """Add a target at the end of ``section``, or a practice at the end of a guideline.
+
+    ``fields`` is as for `check_item_fields`.
+
+    :raises NotAllowed, InvalidInput:
+    """
     consultation = document.consultation
     require_moderator(actor, consultation)
     ensure_editable(consultation)
-    if document.is_roadmap and section is None:
-        raise InvalidInput(_("Choose the section this target belongs to."), field="section")
-    ensure_unique_ref(consultation, fields["ref"])
+    check_section_of(document, section)
     kind = ItemKind.TARGET if document.is_roadmap else ItemKind.PRACTICE
-    fields = dict(fields)
+    values = check_item_fields(consultation, kind, fields)
+    ensure_unique_ref(consultation, values["ref"])
     item = Item(
         consultation=consultation,
         section=section,
         kind=kind,
         position=len(document.items) + 1,
-        **fields,
+        **values,
     )
-    item.set_ref(fields["ref"])
+    item.set_ref(values["ref"])
     document.items.append(item)
     renumber(document)
     db.session.commit()
@@ -271,6 +494,10 @@ def create_item(
 
 
 def delete_item(item: Item, actor: User) -> None:
+    """Delete an item with its votes and comments.
+
+    :raises NotAllowed:
+    """
     document = item.document
     require_moderator(actor, document.consultation)
     ensure_editable(document.consultation)
@@ -281,7 +508,12 @@ def delete_item(item: Item, actor: User) -> None:
 
 
 def move_item(item: Item, actor: User, offset: int) -> None:
-    """Move an item up (-1) or down (+1) within its section or guideline."""
+    """Move an item up (-1) or down (+1) within its section or guideline.
+
+    Moving the first up or the last down changes nothing.
+
+    :raises NotAllowed:
+    """
     document = item.document
     require_moderator(actor, document.consultation)
     ensure_editable(document.consultation)
@@ -298,6 +530,10 @@ def move_item(item: Item, actor: User, offset: int) -> None:
 
 
 def move_section(section: Section, actor: User, offset: int) -> None:
+    """Move a section, with its targets, up (-1) or down (+1) in its roadmap.
+
+    :raises NotAllowed:
+    """
     document = section.document
     require_moderator(actor, document.consultation)
     ensure_editable(document.consultation)
