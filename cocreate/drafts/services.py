@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -442,12 +443,13 @@ def save_item(
         check_section_of(document, section)
         values |= {"section_id": section.id, "position": len(document.items)}
     values |= {"ref_key": values["ref"].casefold(), "version": Item.version + 1}
-    result = db.session.execute(
-        sa.update(Item)
-        .where(Item.id == item.id, Item.version == expected_version)
-        .values(values)
-        .execution_options(synchronize_session=False)
-    )
+    with ref_clash_refused(values["ref"]):
+        result = db.session.execute(
+            sa.update(Item)
+            .where(Item.id == item.id, Item.version == expected_version)
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
     if result.rowcount != 1:
         db.session.rollback()
         raise EditConflict(
@@ -489,8 +491,22 @@ def create_item(
     item.set_ref(values["ref"])
     document.items.append(item)
     renumber(document)
-    db.session.commit()
+    with ref_clash_refused(values["ref"]):
+        db.session.commit()
     return item
+
+
+@contextmanager
+def ref_clash_refused(ref: str) -> Iterator[None]:
+    """Two moderators taking the same ref at the same instant: the database decides, and the
+    loser gets the same message as when the check above caught it."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise InvalidInput(
+            _("Another item already has the reference %(ref)s.", ref=ref), field="ref"
+        ) from None
 
 
 def delete_item(item: Item, actor: User) -> None:

@@ -788,3 +788,18 @@ def test_editor_page_loads_in_a_fixed_number_of_queries(editor, roadmap):
         editor.post(add_url, new_target(section, ref=f"NEW-{number}"))
 
     assert queries_for_page() == before <= 8
+
+
+def test_two_moderators_taking_the_same_ref_at_once_get_a_message_not_a_crash(
+    demo, moderator, roadmap, monkeypatch
+):
+    # Both passed the uniqueness check before either committed: the database decides.
+    monkeypatch.setattr(services, "ensure_unique_ref", lambda *args, **kwargs: None)
+    target = {"ref": "res-1.1", "title": "T", "text": "S", "milestone_year": 2030}
+    before = draft_state(demo)
+
+    with pytest.raises(InvalidInput) as refused:
+        services.create_item(roadmap, moderator, fields=target, section=roadmap.sections[0])
+
+    assert "already has the reference res-1.1" in refused.value.message
+    assert draft_state(demo) == before
