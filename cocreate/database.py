@@ -12,6 +12,7 @@ from cocreate.accounts import models as _accounts  # noqa: F401
 from cocreate.consultations import models as _consultations  # noqa: F401
 from cocreate.drafts import models as _drafts  # noqa: F401
 from cocreate.extensions import db
+from cocreate.live import models as _live  # noqa: F401
 from cocreate.participation import models as _participation  # noqa: F401
 
 

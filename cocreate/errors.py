@@ -47,3 +47,17 @@ class EditConflict(DomainError):
 
     code = "edit_conflict"
     status = 409
+
+
+class PhaseClosed(DomainError):
+    """The moderator closed voting on this item."""
+
+    code = "phase_closed"
+    status = 409
+
+
+class ResultsHidden(DomainError):
+    """The consultation shows results only after voting or once revealed."""
+
+    code = "results_hidden"
+    status = 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask import Flask, Response, has_request_context, request
@@ -28,6 +29,10 @@ def vary_on_htmx(response: Response) -> Response:
     return response
 
 
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
 def isoformat(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
@@ -35,7 +40,7 @@ def isoformat(value: datetime | None) -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(vary_on_htmx)
-    app.jinja_env.globals.update(is_htmx=is_htmx)
+    app.jinja_env.globals.update(is_htmx=is_htmx, new_idempotency_key=new_idempotency_key)
     app.jinja_env.filters.update(isoformat=isoformat, datetime=format_datetime)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

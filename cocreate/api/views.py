@@ -25,8 +25,9 @@ from cocreate.authz import require_participant_of
 from cocreate.consultations.services import find_by_join_code, get_consultation
 from cocreate.drafts.services import documents_with_items
 from cocreate.errorpages import json_error
-from cocreate.errors import InvalidInput, NotAuthenticated
+from cocreate.errors import InvalidInput, NotAuthenticated, ResultsHidden
 from cocreate.extensions import limiter
+from cocreate.live.services import live_scope
 from cocreate.participation import services
 from cocreate.participation.results import tally_items
 from cocreate.ratelimits import (
@@ -102,7 +103,8 @@ def withdraw_vote(item_id: int):
 @bp.get("/items/<int:item_id>/comments")
 def comments(item_id: int):
     item = services.item_for(authenticated_participant(), item_id)
-    return {"comments": [thread_json(comment) for comment in services.comments_on(item)]}
+    comments = services.comments_on(item, event_id=live_scope(item.consultation_id))
+    return {"comments": [thread_json(comment) for comment in comments]}
 
 
 @bp.post("/items/<int:item_id>/comments")
@@ -113,15 +115,30 @@ def post_comment(item_id: int):
     body = json_object()
     text = field(body, "body", str) or ""
     parent_id = field(body, "parent_id", int)
-    comment = services.post_comment(participant, item, text, parent_id)
+    comment = services.post_comment(
+        participant,
+        item,
+        text,
+        parent_id,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
     return comment_json(comment), 201
 
 
 @bp.get("/items/<int:item_id>/results")
 def results(item_id: int):
-    item = services.item_for(authenticated_participant(), item_id)
+    participant = authenticated_participant()
+    item = services.item_for(participant, item_id)
+    has_voted = services.current_vote(participant, item) is not None
+    if not services.can_see_results(participant, item, has_voted):
+        raise ResultsHidden(
+            _("Results of this item are shown after you vote.")
+            if has_voted is False and item.consultation.results_visibility.value == "after_vote"
+            else _("Results of this item are shown once the moderator reveals them.")
+        )
     # Not a moderator view: groups with too few voters to stay anonymous are suppressed.
-    return tally_items(item.consultation, [item.id])[item.id].as_json()
+    scope = live_scope(item.consultation_id)
+    return tally_items(item.consultation, [item.id], event_id=scope)[item.id].as_json()
 
 
 @bp.get("/openapi.json")

@@ -23,6 +23,14 @@ class Status(enum.StrEnum):
     PUBLISHED = "published"
 
 
+class ResultsVisibility(enum.StrEnum):
+    """When participants see an item's results; moderators always do."""
+
+    IMMEDIATE = "immediate"
+    AFTER_VOTE = "after_vote"  # only once they voted on it, against herding
+    AFTER_REVEAL = "after_reveal"  # only once the moderator reveals them
+
+
 # The lifecycle only moves forward, except that a moderator may reopen a closed one.
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.DRAFT: (Status.OPEN,),
@@ -55,6 +63,11 @@ class Consultation(Base):
     join_code: Mapped[str] = mapped_column(sa.String(6), unique=True)
     joining_locked: Mapped[bool] = mapped_column(default=False)
     privacy_notice: Mapped[str] = mapped_column(sa.Text, default="")
+    results_visibility: Mapped[ResultsVisibility] = mapped_column(
+        enum_column(ResultsVisibility),
+        default=ResultsVisibility.IMMEDIATE,
+        server_default=ResultsVisibility.IMMEDIATE.value,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stakeholder_groups: Mapped[list[StakeholderGroup]] = relationship(

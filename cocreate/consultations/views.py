@@ -112,7 +112,7 @@ def overview(consultation_id: int):
         consultation=consultation,
         documents=documents,
         results=tally_items(consultation, item_ids, moderator=True),
-        comment_counts=comment_counts(item_ids),
+        comment_counts=comment_counts(consultation, item_ids),
         moderator_form=AddModeratorForm(formdata=None),
         vote_labels=VOTE_LABELS,
         Status=Status,

@@ -101,6 +101,9 @@ class Item(Base):
     criteria: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     applies_to: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     position: Mapped[int] = mapped_column(default=0)
+    # Live phases: a moderator may close voting on an item and reveal its results.
+    voting_open: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    results_revealed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Bumped by each saved edit, so a save made on an older version is refused.
     version: Mapped[int] = mapped_column(default=1)
 

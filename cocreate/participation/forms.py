@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
@@ -75,3 +77,5 @@ class CommentForm(FlaskForm):
         render_kw={"rows": 4, "maxlength": MAX_COMMENT_LENGTH},
     )
     parent_id = HiddenField()
+    # A fresh key with every rendered form: a resubmitted or retried post is stored once.
+    idempotency_key = HiddenField(default=lambda: secrets.token_urlsafe(16))

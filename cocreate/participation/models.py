@@ -65,6 +65,7 @@ class Participant(Base):
 
 class Comment(Base):
     __tablename__ = "comment"
+    __table_args__ = (sa.UniqueConstraint("participant_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"), index=True)
@@ -76,6 +77,13 @@ class Comment(Base):
     )
     body: Mapped[str] = mapped_column(sa.Text)
     hidden: Mapped[bool] = mapped_column(default=False)
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("live_event.id", ondelete="SET NULL"), index=True
+    )
+    # A phone that retries a post sends the same key; the comment is stored once.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
+    support_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     item: Mapped[Item] = relationship()
@@ -98,8 +106,26 @@ class Vote(Base):
         sa.ForeignKey("participant.id", ondelete="CASCADE"), index=True
     )
     value: Mapped[VoteValue] = mapped_column(enum_column(VoteValue))
+    # The event live when the vote was last cast or changed (none between events).
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("live_event.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     item: Mapped[Item] = relationship()
     participant: Mapped[Participant] = relationship()
+
+
+class Support(Base):
+    """A participant backing another participant's comment; once per comment."""
+
+    __tablename__ = "support"
+
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

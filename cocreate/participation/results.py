@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from cocreate.consultations.models import Consultation
 from cocreate.extensions import db
+from cocreate.live.models import LiveEvent
 from cocreate.participation.models import AGREEMENT_SCORES, Participant, Vote, VoteValue
 
 # Below this many voters a group's figures could reveal how a person voted.
@@ -78,16 +79,37 @@ class ItemResults:
         }
 
 
+def in_scope(query, event_column, consultation_id: int, event_id: int | None):
+    """Keep one event's rows, or every row that no rehearsal produced."""
+    if event_id is not None:
+        return query.where(event_column == event_id)
+    rehearsals = (
+        sa.select(LiveEvent.id)
+        .where(LiveEvent.consultation_id == consultation_id, LiveEvent.is_rehearsal)
+        .scalar_subquery()
+    )
+    return query.where(sa.or_(event_column.is_(None), event_column.not_in(rehearsals)))
+
+
 def tally_items(
-    consultation: Consultation, item_ids: list[int], *, moderator: bool = False
+    consultation: Consultation,
+    item_ids: list[int],
+    *,
+    moderator: bool = False,
+    event_id: int | None = None,
 ) -> dict[int, ItemResults]:
-    """Results for each item; outside moderator views small groups are suppressed."""
-    rows = db.session.execute(
+    """Results for each item; outside moderator views small groups are suppressed.
+
+    With ``event_id`` only votes last cast during that event count; without it, every vote
+    except those cast during a rehearsal.
+    """
+    query = (
         sa.select(Vote.item_id, Participant.stakeholder_group_id, Vote.value, sa.func.count())
         .join(Participant, Vote.participant_id == Participant.id)
         .where(Vote.item_id.in_(item_ids))
         .group_by(Vote.item_id, Participant.stakeholder_group_id, Vote.value)
     )
+    rows = db.session.execute(in_scope(query, Vote.event_id, consultation.id, event_id))
     overall: dict[int, Tally] = defaultdict(Tally)
     per_group: dict[tuple[int, int], Tally] = defaultdict(Tally)
     for item_id, group_id, value, count in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from cocreate.consultations.models import Consultation
+from cocreate.consultations.models import Consultation, ResultsVisibility
 from cocreate.consultations.services import (
     ensure_accepts_input,
     normalise_code,
@@ -18,11 +19,21 @@ from cocreate.consultations.services import (
 )
 from cocreate.db import utcnow
 from cocreate.drafts.models import Item
-from cocreate.errors import ConsultationClosed, InvalidInput, NotAuthenticated, NotFound
+from cocreate.errors import (
+    ConsultationClosed,
+    InvalidInput,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    PhaseClosed,
+)
 from cocreate.extensions import db
-from cocreate.participation.models import Comment, Participant, Vote, VoteValue
+from cocreate.live.services import live_event_id
+from cocreate.participation.models import Comment, Participant, Support, Vote, VoteValue
+from cocreate.participation.results import in_scope
 
 MAX_COMMENT_LENGTH = 2000
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")
 MAX_DISPLAY_NAME_LENGTH = 80
 RETURN_CODE_LENGTH = 10
 
@@ -127,11 +138,14 @@ def item_for(participant: Participant, item_id: int) -> Item:
     return item
 
 
-def cast_vote(participant: Participant, item: Item, value: str) -> Vote:
+def cast_vote(participant: Participant, item: Item, value: str, *, _retried: bool = False) -> Vote:
     """Record or change the participant's one vote on ``item``.
+
+    The vote is tagged with the event live at this moment.
 
     :raises InvalidInput: for a value outside the scale.
     :raises ConsultationClosed: when the consultation does not accept votes now.
+    :raises PhaseClosed: when the moderator closed voting on this item.
     """
     try:
         vote_value = VoteValue(value)
@@ -142,21 +156,37 @@ def cast_vote(participant: Participant, item: Item, value: str) -> Vote:
         ) from None
     ensure_same_consultation(participant, item)
     ensure_accepts_input(participant.consultation)
+    ensure_voting_open(item)
+    event_id = live_event_id(item.consultation_id)
     vote = current_vote(participant, item)
     if vote is None:
-        vote = Vote(item=item, participant=participant, value=vote_value)
+        vote = Vote(item=item, participant=participant, value=vote_value, event_id=event_id)
         db.session.add(vote)
     else:
         vote.value = vote_value
+        vote.event_id = event_id
         vote.updated_at = utcnow()
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same participant's other tab voted in the same instant: change that vote.
+        db.session.rollback()
+        if _retried:
+            raise
+        return cast_vote(participant, item, value, _retried=True)
     return vote
+
+
+def ensure_voting_open(item: Item) -> None:
+    if not item.voting_open:
+        raise PhaseClosed(_("Voting on %(ref)s is closed for now.", ref=item.ref))
 
 
 def withdraw_vote(participant: Participant, item: Item) -> None:
     """:raises ConsultationClosed, NotFound:"""
     ensure_same_consultation(participant, item)
     ensure_accepts_input(participant.consultation)
+    ensure_voting_open(item)
     vote = current_vote(participant, item)
     if vote is None:
         raise NotFound(_("You have not voted on this item."))
@@ -179,10 +209,28 @@ def votes_of(participant: Participant) -> dict[int, VoteValue]:
 
 
 def post_comment(
-    participant: Participant, item: Item, body: str, parent_id: int | None = None
+    participant: Participant,
+    item: Item,
+    body: str,
+    parent_id: int | None = None,
+    *,
+    idempotency_key: str | None = None,
 ) -> Comment:
-    """:raises InvalidInput, ConsultationClosed, NotFound:"""
+    """Post a comment, tagged with the live event; a retry with the same
+    ``idempotency_key`` returns the comment stored the first time.
+
+    :raises InvalidInput, ConsultationClosed, NotFound:
+    """
     ensure_same_consultation(participant, item)
+    if idempotency_key is not None:
+        if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+            raise InvalidInput(
+                _("An Idempotency-Key is 1 to 100 letters, digits, '-' or '_'."),
+                field="idempotency_key",
+            )
+        stored = comment_with_key(participant, idempotency_key)
+        if stored is not None:
+            return stored
     body = (body or "").strip()
     if not body:
         raise InvalidInput(_("Write something before posting."), field="body")
@@ -204,10 +252,88 @@ def post_comment(
             raise NotFound(_("The comment you reply to is not on this item."), field="parent_id")
         parent = thread
     ensure_accepts_input(participant.consultation)
-    comment = Comment(item=item, participant=participant, body=body, parent=parent)
+    comment = Comment(
+        item=item,
+        participant=participant,
+        body=body,
+        parent=parent,
+        event_id=live_event_id(item.consultation_id),
+        idempotency_key=idempotency_key,
+    )
     db.session.add(comment)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Two retries raced: the first one stored it.
+        db.session.rollback()
+        stored = comment_with_key(participant, idempotency_key) if idempotency_key else None
+        if stored is None:
+            raise
+        return stored
     return comment
+
+
+def comment_with_key(participant: Participant, key: str) -> Comment | None:
+    return db.session.scalar(
+        sa.select(Comment).where(
+            Comment.participant_id == participant.id, Comment.idempotency_key == key
+        )
+    )
+
+
+def support_comment(participant: Participant, comment_id: int) -> Comment:
+    """Back another participant's comment, once; supporting again changes nothing.
+
+    :raises NotFound: for an unknown, hidden or other consultation's comment.
+    :raises NotAllowed: for one's own comment.
+    :raises ConsultationClosed: when the consultation does not accept input now.
+    """
+    comment = db.session.get(Comment, comment_id)
+    if (
+        comment is None
+        or comment.hidden
+        or comment.item.consultation_id != (participant.consultation_id)
+    ):
+        raise NotFound(_("There is no such comment in your consultation."))
+    if comment.participant_id == participant.id:
+        raise NotAllowed(_("You cannot support your own comment."))
+    ensure_accepts_input(participant.consultation)
+    already = db.session.get(Support, (comment.id, participant.id))
+    if already is None:
+        db.session.add(Support(comment_id=comment.id, participant_id=participant.id))
+        # Counted in the same transaction, so the number is right without a COUNT per page.
+        db.session.execute(
+            sa.update(Comment)
+            .where(Comment.id == comment.id)
+            .values(support_count=Comment.support_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # a double tap raced itself: the first one counted
+        db.session.refresh(comment)
+    return comment
+
+
+def supported_by(participant: Participant, comment_ids: list[int]) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(Support.comment_id).where(
+                Support.participant_id == participant.id, Support.comment_id.in_(comment_ids)
+            )
+        )
+    )
+
+
+def can_see_results(participant: Participant, item: Item, has_voted: bool) -> bool:
+    """The consultation's setting decides when participants see an item's results."""
+    visibility = participant.consultation.results_visibility
+    if visibility is ResultsVisibility.AFTER_VOTE:
+        return has_voted or item.results_revealed
+    if visibility is ResultsVisibility.AFTER_REVEAL:
+        return item.results_revealed
+    return True
 
 
 def ensure_same_consultation(participant: Participant, item: Item) -> None:
@@ -215,8 +341,11 @@ def ensure_same_consultation(participant: Participant, item: Item) -> None:
         raise NotFound(_("There is no such item in your consultation."))
 
 
-def comments_on(item: Item) -> list[Comment]:
-    """Visible top-level comments, newest first, with their replies loaded in one go."""
+def comments_on(item: Item, *, event_id: int | None = None) -> list[Comment]:
+    """Visible top-level comments, newest first, with their replies loaded in one go.
+
+    ``event_id`` keeps one event's comments; without it rehearsals are left out.
+    """
     query = (
         sa.select(Comment)
         .where(Comment.item_id == item.id, Comment.parent_id.is_(None), ~Comment.hidden)
@@ -227,15 +356,21 @@ def comments_on(item: Item) -> list[Comment]:
             .selectinload(Comment.participant)
             .selectinload(Participant.stakeholder_group),
         )
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .order_by(Comment.pinned.desc(), Comment.created_at.desc(), Comment.id.desc())
     )
-    return list(db.session.scalars(query))
+    return list(
+        db.session.scalars(in_scope(query, Comment.event_id, item.consultation_id, event_id))
+    )
 
 
-def comment_counts(item_ids: list[int]) -> dict[int, int]:
-    rows = db.session.execute(
+def comment_counts(
+    consultation: Consultation, item_ids: list[int], *, event_id: int | None = None
+) -> dict[int, int]:
+    query = (
         sa.select(Comment.item_id, sa.func.count())
         .where(Comment.item_id.in_(item_ids), ~Comment.hidden)
         .group_by(Comment.item_id)
     )
-    return dict(rows.all())
+    return dict(
+        db.session.execute(in_scope(query, Comment.event_id, consultation.id, event_id)).all()
+    )

@@ -6,8 +6,10 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,6 +22,7 @@ from cocreate.drafts.services import documents_with_items
 from cocreate.errors import DomainError, NotFound
 from cocreate.extensions import db, limiter
 from cocreate.forms import attach_error
+from cocreate.live.services import live_scope
 from cocreate.participation import services
 from cocreate.participation.forms import (
     VOTE_LABELS,
@@ -30,7 +33,7 @@ from cocreate.participation.forms import (
     VoteForm,
 )
 from cocreate.participation.identity import participant_in, remember, remembered_return_code
-from cocreate.participation.models import Participant
+from cocreate.participation.models import Comment, Participant
 from cocreate.participation.results import tally_items
 from cocreate.ratelimits import (
     is_not_found,
@@ -142,14 +145,15 @@ def consultation(consultation_id: int):
     participant = require_participant(consultation)
     documents = documents_with_items(consultation)
     item_ids = [item.id for doc in documents for item in doc.items]
+    scope = scope_of(consultation.id)
     return render_template(
         "participation/consultation.html",
         consultation=consultation,
         participant=participant,
         documents=documents,
         my_votes=services.votes_of(participant),
-        results=tally_items(consultation, item_ids),
-        comment_counts=services.comment_counts(item_ids),
+        results=tally_items(consultation, item_ids, event_id=scope),
+        comment_counts=services.comment_counts(consultation, item_ids, event_id=scope),
         vote_labels=VOTE_LABELS,
     )
 
@@ -213,7 +217,8 @@ def comment(item_id: int):
     if form.validate_on_submit():
         try:
             parent_id = int(form.parent_id.data) if form.parent_id.data else None
-            services.post_comment(participant, item, form.body.data, parent_id)
+            key = request.headers.get("Idempotency-Key") or form.idempotency_key.data or None
+            services.post_comment(participant, item, form.body.data, parent_id, idempotency_key=key)
         except ValueError:
             form.parent_id.errors = [_("The comment you reply to is not on this item.")]
             status = 404
@@ -228,13 +233,38 @@ def comment(item_id: int):
         return render_template(
             "participation/_comments.html",
             item=item,
-            comments=services.comments_on(item),
+            **comments_context(item, participant),
             form=form,
             participant=participant,
         ), status
     if status == 201:
         return redirect(url_for(".item", item_id=item.id) + "#comments")
     return render_item_page(item, participant, comment_form=form), status
+
+
+@bp.post("/comments/<int:comment_id>/support")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def support(comment_id: int):
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    item, participant = load_item(comment.item_id)
+    try:
+        comment = services.support_comment(participant, comment_id)
+    except DomainError as error:
+        if is_htmx():
+            return render_template("errors/_inline.html", message=error.message), error.status
+        flash(error.message, "error")
+    else:
+        if is_htmx():
+            return render_template(
+                "participation/_comment.html",
+                comment=comment,
+                item=item,
+                participant=participant,
+                supported={comment.id},
+            )
+    return redirect(url_for(".item", item_id=item.id) + f"#comment-{comment_id}")
 
 
 def load_item(item_id: int) -> tuple[Item, Participant]:
@@ -259,14 +289,32 @@ def vote_panel_context(
     my_vote = services.current_vote(participant, item)
     if not form.is_submitted() or not form.errors:
         form.value.data = my_vote.value.value if my_vote else None
+    visible = services.can_see_results(participant, item, has_voted=my_vote is not None)
+    scope = scope_of(item.consultation_id)
     return {
         "item": item,
         "vote_form": form,
         "my_vote": my_vote,
-        "results": tally_items(item.consultation, [item.id])[item.id],
+        "results_visible": visible,
+        "results": tally_items(item.consultation, [item.id], event_id=scope)[item.id]
+        if visible
+        else None,
         "vote_labels": VOTE_LABELS,
         "errors": errors or form.form_errors,
     }
+
+
+def scope_of(consultation_id: int) -> int | None:
+    """The live scope, looked up once per request however many parts of a page need it."""
+    if "live_scope" not in g:
+        g.live_scope = live_scope(consultation_id)
+    return g.live_scope
+
+
+def comments_context(item: Item, participant: Participant) -> dict:
+    comments = services.comments_on(item, event_id=scope_of(item.consultation_id))
+    ids = [c.id for c in comments] + [r.id for c in comments for r in c.replies]
+    return {"comments": comments, "supported": services.supported_by(participant, ids)}
 
 
 def render_item_page(
@@ -285,7 +333,7 @@ def render_item_page(
         consultation=item.consultation,
         previous_item=siblings[index - 1] if index > 0 else None,
         next_item=siblings[index + 1] if index + 1 < len(siblings) else None,
-        comments=services.comments_on(item),
+        **comments_context(item, participant),
         form=comment_form or CommentForm(formdata=None),
         **vote_panel_context(item, participant, vote_form or VoteForm(formdata=None)),
     )

@@ -35,3 +35,12 @@
   document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
   document.addEventListener("htmx:afterSwap", function (event) { localiseTimes(event.target); });
 })();
+
+// Comments carry their form's idempotency key as a header too, so that a flaky phone's
+// retry of the same post is stored once (the server accepts either).
+document.addEventListener("htmx:configRequest", function (event) {
+  var source = event.detail.elt;
+  var form = source && source.closest ? source.closest("form") : null;
+  var key = form && form.querySelector("input[name=idempotency_key]");
+  if (key) event.detail.headers["Idempotency-Key"] = key.value;
+});
