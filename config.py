@@ -38,6 +38,16 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 180  # a participant comes back for months
+    # Socket.IO: threading for the one-process development server; production runs gevent.
+    SOCKETIO_ASYNC_MODE = "threading"
+    SOCKETIO_CHANNEL = "cocreate"
+    # Origins allowed to open a socket besides the app's own; none by default.
+    SOCKETIO_ALLOWED_ORIGINS: list[str] = []
+    # Tally updates are coalesced: at most one per item in this many seconds.
+    LIVE_TALLY_INTERVAL = 0.05
+    LIVE_PRESENCE_INTERVAL = 0.5
+    # Pushes are sent by a background task, never by the request that caused them.
+    LIVE_PUSH_INLINE = False
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -47,6 +57,12 @@ class Config:
             self.SQLALCHEMY_DATABASE_URI = normalise_database_url(url)
         self.REDIS_URL = environ.get("REDIS_URL") or None
         self.SECRET_KEY = environ.get("SECRET_KEY") or None
+        if mode := environ.get("COCREATE_ASYNC_MODE"):
+            self.SOCKETIO_ASYNC_MODE = mode
+        if channel := environ.get("COCREATE_SOCKETIO_CHANNEL"):
+            self.SOCKETIO_CHANNEL = channel
+        if origins := environ.get("COCREATE_ALLOWED_ORIGINS"):
+            self.SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in origins.split(",") if o.strip()]
         for name in ("JOIN_RATE_LIMIT", "WRONG_JOIN_CODE_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
             if value := environ.get(f"COCREATE_{name}"):
                 setattr(self, name, value)
@@ -69,6 +85,8 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    # Tests read pushes right after the request; the background flusher is tested apart.
+    LIVE_PUSH_INLINE = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
 
     def __init__(self, environ: Mapping[str, str]) -> None:

@@ -46,7 +46,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errorpages.init_app(app)
     cli.init_app(app)
     register_blueprints(app)
+    init_socketio(app)
     return app
+
+
+def init_socketio(app: Flask) -> None:
+    from cocreate.extensions import socketio
+    from cocreate.live import broadcast
+    from cocreate.live import events as _events  # noqa: F401  (registers the handlers)
+
+    broadcast.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config.get("REDIS_URL"),
+        channel=app.config["SOCKETIO_CHANNEL"],
+        # None means the app's own origin only; a list adds proxies' public origins.
+        cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,
+        max_http_buffer_size=64 * 1024,
+        ping_interval=20,
+        ping_timeout=20,
+    )
 
 
 def register_blueprints(app: Flask) -> None:
@@ -55,12 +75,14 @@ def register_blueprints(app: Flask) -> None:
     from cocreate.consultations.views import bp as consultations_bp
     from cocreate.drafts.views import bp as drafts_bp
     from cocreate.extensions import csrf
+    from cocreate.live.views import bp as live_bp
     from cocreate.participation.views import bp as participation_bp
 
     app.register_blueprint(participation_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(drafts_bp)
+    app.register_blueprint(live_bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -99,10 +99,22 @@ def comment_json(comment: Comment) -> dict:
         "parent_id": comment.parent_id,
         "body": comment.body,
         "created_at": timestamp(comment.created_at),
+        "supports": comment.support_count,
+        "pinned": comment.pinned,
         "author": {
             "display_name": comment.participant.display_name,
             "stakeholder_group": comment.participant.stakeholder_group.name,
         },
+    }
+
+
+def moderated_comment_json(comment: Comment) -> dict:
+    """A comment as moderators see it: with its moderation state and author."""
+    return {
+        **comment_json(comment),
+        "hidden": comment.hidden,
+        "participant_id": comment.participant_id,
+        "event_id": comment.event_id,
     }
 
 

@@ -27,6 +27,9 @@ from cocreate.drafts.services import documents_with_items
 from cocreate.errorpages import json_error
 from cocreate.errors import InvalidInput, NotAuthenticated, ResultsHidden
 from cocreate.extensions import limiter
+from cocreate.live import notify
+from cocreate.live.broadcast import broadcaster
+from cocreate.live.payloads import state_payload
 from cocreate.live.services import live_scope
 from cocreate.participation import services
 from cocreate.participation.results import tally_items
@@ -89,14 +92,18 @@ def cast_vote(item_id: int):
     participant = authenticated_participant()
     item = services.item_for(participant, item_id)
     value = field(json_object(), "value", str, required=True)
-    return vote_json(services.cast_vote(participant, item, value))
+    vote = services.cast_vote(participant, item, value)
+    notify.vote_changed(item)
+    return vote_json(vote)
 
 
 @bp.delete("/items/<int:item_id>/vote")
 @limiter.limit(participation_limit, key_func=participant_or_address)
 def withdraw_vote(item_id: int):
     participant = authenticated_participant()
-    services.withdraw_vote(participant, services.item_for(participant, item_id))
+    item = services.item_for(participant, item_id)
+    services.withdraw_vote(participant, item)
+    notify.vote_changed(item)
     return "", 204
 
 
@@ -122,7 +129,30 @@ def post_comment(item_id: int):
         parent_id,
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
+    notify.comment_posted(comment)
     return comment_json(comment), 201
+
+
+@bp.post("/comments/<int:comment_id>/support")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def support(comment_id: int):
+    comment = services.support_comment(authenticated_participant(), comment_id)
+    notify.supported(comment)
+    return comment_json(comment)
+
+
+@bp.get("/consultations/<int:consultation_id>/live")
+def live(consultation_id: int):
+    """The live state a participant's screen follows: event, focus, phases, timer."""
+    participant = authenticated_participant()
+    consultation = get_consultation(consultation_id)
+    require_participant_of(participant, consultation.id)
+    return state_payload(
+        consultation,
+        role="participant",
+        participant=participant,
+        headcount=broadcaster().presence.count(consultation.id),
+    )
 
 
 @bp.get("/items/<int:item_id>/results")

@@ -124,3 +124,14 @@ def tally_items(
             groups.append(GroupTally(group.name, tally, suppressed))
         results[item_id] = ItemResults(overall[item_id], groups)
     return results
+
+
+def public_view(results: ItemResults) -> ItemResults:
+    """The same results as participants may see them: small groups suppressed."""
+    return ItemResults(
+        results.overall,
+        [
+            GroupTally(g.name, g.tally, 0 < g.tally.votes < SMALL_GROUP_THRESHOLD)
+            for g in results.by_group
+        ],
+    )

@@ -22,6 +22,7 @@ from cocreate.drafts.services import documents_with_items
 from cocreate.errors import DomainError, NotFound
 from cocreate.extensions import db, limiter
 from cocreate.forms import attach_error
+from cocreate.live import notify
 from cocreate.live.services import live_scope
 from cocreate.participation import services
 from cocreate.participation.forms import (
@@ -176,6 +177,8 @@ def vote(item_id: int):
         except DomainError as error:
             attach_error(form, error)
             status = error.status
+        else:
+            notify.vote_changed(item)
     else:
         status = 422
     if is_htmx():
@@ -198,6 +201,8 @@ def withdraw_vote(item_id: int):
     except DomainError as error:
         attach_error(form, error)
         status = error.status
+    else:
+        notify.vote_changed(item)
     if is_htmx():
         return render_template(
             "participation/_vote_panel.html",
@@ -218,7 +223,9 @@ def comment(item_id: int):
         try:
             parent_id = int(form.parent_id.data) if form.parent_id.data else None
             key = request.headers.get("Idempotency-Key") or form.idempotency_key.data or None
-            services.post_comment(participant, item, form.body.data, parent_id, idempotency_key=key)
+            posted = services.post_comment(
+                participant, item, form.body.data, parent_id, idempotency_key=key
+            )
         except ValueError:
             form.parent_id.errors = [_("The comment you reply to is not on this item.")]
             status = 404
@@ -226,6 +233,7 @@ def comment(item_id: int):
             attach_error(form, error)
             status = error.status
         else:
+            notify.comment_posted(posted)
             form = CommentForm(formdata=None)
     else:
         status = 422
@@ -251,6 +259,7 @@ def support(comment_id: int):
     item, participant = load_item(comment.item_id)
     try:
         comment = services.support_comment(participant, comment_id)
+        notify.supported(comment)
     except DomainError as error:
         if is_htmx():
             return render_template("errors/_inline.html", message=error.message), error.status

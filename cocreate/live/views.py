@@ -1,0 +1,218 @@
+"""The moderator's live controls. Each action is a plain POST (htmx or form) that answers
+204 to htmx, since every screen, the console included, updates from the push."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from cocreate.consultations.views import load_managed
+from cocreate.errors import DomainError, InvalidInput
+from cocreate.live import notify, services
+from cocreate.live.forms import FORMAT_LABELS, EventForm
+from cocreate.moderation import services as moderation
+from cocreate.templating import is_htmx
+
+bp = Blueprint("live", __name__, url_prefix="/manage")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Moderators only; guests are sent to the login page."""
+
+
+def done(consultation_id: int, message: str | None = None):
+    if is_htmx():
+        return "", 204
+    if message:
+        flash(message, "success")
+    return redirect(url_for(".console", consultation_id=consultation_id))
+
+
+def refused(consultation_id: int, error: DomainError):
+    if is_htmx():
+        return render_template("errors/_inline.html", message=error.message), error.status
+    flash(error.message, "error")
+    return redirect(url_for(".console", consultation_id=consultation_id))
+
+
+def optional_item_id() -> int | None:
+    raw = request.form.get("item_id", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 10:
+        raise InvalidInput(_("Unknown item."), field="item_id")
+    return int(raw)
+
+
+def flag(name: str) -> bool:
+    value = request.form.get(name)
+    if value not in ("0", "1"):
+        raise InvalidInput(_("Say 1 or 0 for %(name)s.", name=name), field=name)
+    return value == "1"
+
+
+def event_form(consultation) -> EventForm:
+    form = EventForm()
+    form.region.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(r.name) for r in consultation.regions
+    ]
+    return form
+
+
+@bp.get("/<int:consultation_id>/live")
+def console(consultation_id: int):
+    consultation = load_managed(consultation_id)
+    return render_template(
+        "live/console.html",
+        consultation=consultation,
+        events=services.events_of(consultation),
+        state=services.live_state(consultation.id),
+        event_form=event_form(consultation),
+        format_labels=FORMAT_LABELS,
+    )
+
+
+@bp.get("/<int:consultation_id>/projector")
+def projector(consultation_id: int):
+    consultation = load_managed(consultation_id)
+    return render_template("live/projector.html", consultation=consultation)
+
+
+@bp.post("/<int:consultation_id>/events")
+def create_event(consultation_id: int):
+    consultation = load_managed(consultation_id)
+    form = event_form(consultation)
+    if not form.validate_on_submit():
+        error = InvalidInput(" ".join(e for errors in form.errors.values() for e in errors))
+        return refused(consultation.id, error)
+    try:
+        services.create_event(
+            consultation,
+            current_user,
+            title=form.title.data,
+            format=form.format.data,
+            held_on=form.held_on.data,
+            place=form.place.data or "",
+            region=form.region.data or None,
+            is_rehearsal=form.is_rehearsal.data,
+        )
+    except DomainError as error:
+        return refused(consultation.id, error)
+    if is_htmx():
+        return "", 204, {"HX-Refresh": "true"}
+    return done(consultation.id, _("Event created."))
+
+
+@bp.post("/<int:consultation_id>/events/<int:event_id>/start")
+def start_event(consultation_id: int, event_id: int):
+    consultation = load_managed(consultation_id)
+    try:
+        event = services.start_event(
+            consultation, current_user, services.get_event(consultation, event_id)
+        )
+    except DomainError as error:
+        return refused(consultation.id, error)
+    notify.event_changed(consultation.id, event)
+    return done(consultation.id, _("%(title)s is live.", title=event.title))
+
+
+@bp.post("/<int:consultation_id>/events/end")
+def end_event(consultation_id: int):
+    consultation = load_managed(consultation_id)
+    event = services.end_event(consultation, current_user)
+    notify.event_changed(consultation.id, None)
+    state = services.live_state(consultation.id)
+    notify.timer_changed(consultation.id, state)
+    return done(consultation.id, _("%(title)s has ended.", title=event.title) if event else None)
+
+
+@bp.post("/<int:consultation_id>/focus")
+def focus(consultation_id: int):
+    consultation = load_managed(consultation_id)
+    try:
+        item = services.focus_item(consultation, current_user, optional_item_id())
+    except DomainError as error:
+        return refused(consultation.id, error)
+    notify.focus_changed(consultation.id, item)
+    return done(consultation.id)
+
+
+@bp.post("/<int:consultation_id>/voting")
+def voting(consultation_id: int):
+    consultation = load_managed(consultation_id)
+    try:
+        is_open = flag("open")
+        changed = services.set_voting_open(consultation, current_user, is_open, optional_item_id())
+    except DomainError as error:
+        return refused(consultation.id, error)
+    notify.phase_changed(consultation.id, changed, is_open)
+    return done(consultation.id)
+
+
+@bp.post("/<int:consultation_id>/reveal")
+def reveal(consultation_id: int):
+    consultation = load_managed(consultation_id)
+    try:
+        revealed = flag("revealed")
+        changed = services.set_results_revealed(
+            consultation, current_user, revealed, optional_item_id()
+        )
+    except DomainError as error:
+        return refused(consultation.id, error)
+    notify.reveal_changed(consultation.id, changed, revealed)
+    return done(consultation.id)
+
+
+@bp.post("/<int:consultation_id>/timer")
+def timer(consultation_id: int):
+    consultation = load_managed(consultation_id)
+    raw = request.form.get("seconds", "").strip()
+    try:
+        if raw == "":
+            state = services.stop_timer(consultation, current_user)
+        else:
+            minutes, _sep, seconds = raw.partition(":")
+            if not (minutes.isdigit() and (seconds.isdigit() or not seconds)) or len(raw) > 8:
+                raise InvalidInput(
+                    _("Give the time as seconds or minutes:seconds."), field="seconds"
+                )
+            total = int(minutes) * 60 + int(seconds) if seconds else int(minutes)
+            state = services.start_timer(consultation, current_user, total)
+    except DomainError as error:
+        return refused(consultation.id, error)
+    notify.timer_changed(consultation.id, state)
+    return done(consultation.id)
+
+
+@bp.post("/comments/<int:comment_id>/hidden")
+def hide_comment(comment_id: int):
+    try:
+        comment = moderation.get_comment(comment_id, current_user)
+        hidden = flag("hidden")
+    except DomainError as error:
+        return error_response(error)
+    moderation.set_hidden(comment, current_user, hidden)
+    notify.comment_changed(comment)
+    return done(comment.item.consultation_id)
+
+
+@bp.post("/comments/<int:comment_id>/pinned")
+def pin_comment(comment_id: int):
+    try:
+        comment = moderation.get_comment(comment_id, current_user)
+        pinned = flag("pinned")
+    except DomainError as error:
+        return error_response(error)
+    moderation.set_pinned(comment, current_user, pinned)
+    notify.comment_changed(comment)
+    return done(comment.item.consultation_id)
+
+
+def error_response(error: DomainError):
+    if is_htmx():
+        return render_template("errors/_inline.html", message=error.message), error.status
+    raise error
