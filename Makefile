@@ -44,3 +44,13 @@ lint:
 
 messages:  # extract translatable strings into translations/messages.pot
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+
+# Production-like serving: migrate, then gunicorn with the gevent-websocket worker
+# (settings in cocreate/gunicorn_conf.py). COCREATE_ENV defaults to production here, which
+# needs SECRET_KEY (32+ characters); set DATABASE_URL and REDIS_URL as deployed. Start one
+# per core on ports of their own: make serve SERVE_BIND=127.0.0.1:8001
+SERVE_BIND ?= 127.0.0.1:8000
+.PHONY: serve
+serve: export COCREATE_ENV ?= production
+serve: install vendor db
+	$(BIN)/gunicorn --config cocreate/gunicorn_conf.py --bind $(SERVE_BIND)

@@ -3,8 +3,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateTimeLocalField, EmailField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, EmailField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from cocreate.consultations.models import ResultsVisibility
 
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -37,6 +40,17 @@ class SettingsForm(NewConsultationForm):
     )
     regions = TextAreaField(
         _l("Regions, one per line (optional)"), validators=[Optional(), Length(max=5000)]
+    )
+    results_visibility = RadioField(
+        _l("When participants see an item's results"),
+        choices=[
+            SelectChoice(ResultsVisibility.IMMEDIATE.value, _l("At once")),
+            SelectChoice(
+                ResultsVisibility.AFTER_VOTE.value,
+                _l("Once they voted on the item (or you reveal them)"),
+            ),
+            SelectChoice(ResultsVisibility.AFTER_REVEAL.value, _l("Only once you reveal them")),
+        ],
     )
 
 

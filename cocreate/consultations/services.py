@@ -15,6 +15,7 @@ from cocreate.consultations.models import (
     TRANSITIONS,
     Consultation,
     Region,
+    ResultsVisibility,
     StakeholderGroup,
     Status,
 )
@@ -195,9 +196,19 @@ def update_settings(
     privacy_notice: str,
     stakeholder_groups: Sequence[str],
     regions: Sequence[str],
+    results_visibility: str | None = None,
 ) -> Consultation:
-    """:raises NotAllowed, InvalidInput:"""
+    """``results_visibility`` (a :class:`ResultsVisibility` value) is kept when None.
+
+    :raises NotAllowed, InvalidInput:
+    """
     require_moderator(actor, consultation)
+    try:
+        visibility = ResultsVisibility(results_visibility) if results_visibility else None
+    except ValueError:
+        raise InvalidInput(
+            _("Choose when participants see results."), field="results_visibility"
+        ) from None
     try:
         with db.session.no_autoflush:
             consultation.title = title
@@ -207,6 +218,8 @@ def update_settings(
             consultation.privacy_notice = privacy_notice
             replace_groups(consultation, stakeholder_groups)
             replace_regions(consultation, regions)
+            if visibility is not None:
+                consultation.results_visibility = visibility
     except InvalidInput:
         db.session.rollback()
         raise

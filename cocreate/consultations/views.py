@@ -135,6 +135,7 @@ def settings(consultation_id: int):
                 privacy_notice=(form.privacy_notice.data or "").strip(),
                 stakeholder_groups=(form.stakeholder_groups.data or "").splitlines(),
                 regions=(form.regions.data or "").splitlines(),
+                results_visibility=form.results_visibility.data,
             )
         except InvalidInput as error:
             attach_error(form, error)
@@ -157,6 +158,7 @@ def settings_of(consultation: Consultation) -> dict:
         "privacy_notice": consultation.privacy_notice,
         "stakeholder_groups": "\n".join(g.name for g in consultation.stakeholder_groups),
         "regions": "\n".join(r.name for r in consultation.regions),
+        "results_visibility": consultation.results_visibility.value,
     }
 
 

@@ -106,9 +106,15 @@ def authenticate_participant(auth: dict) -> Participant:
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
             refuse("invalid token")
         try:
-            return participant_by_token(token)
+            participant = participant_by_token(token)
         except NotAuthenticated:
             refuse("invalid token")
+        # A client naming a consultation must get that one, never a silent substitute.
+        if "consultation_id" in auth and (
+            positive_int(auth["consultation_id"]) != participant.consultation_id
+        ):
+            refuse("this token belongs to another consultation")
+        return participant
     consultation_id = positive_int(auth.get("consultation_id"))
     participant = participant_in(consultation_id) if consultation_id else None
     if participant is None:

@@ -3,16 +3,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from cocreate.api.serializers import comment_json, moderated_comment_json
+from cocreate.consultations.models import Consultation, ResultsVisibility
 from cocreate.consultations.views import load_managed
+from cocreate.drafts.services import documents_with_items
 from cocreate.errors import DomainError, InvalidInput
-from cocreate.live import notify, services
+from cocreate.live import notify, screens, services
+from cocreate.live.broadcast import broadcaster
 from cocreate.live.forms import FORMAT_LABELS, EventForm
+from cocreate.live.payloads import headcount_payloads, tally_rooms_include_screen, timer_payload
+from cocreate.live.qr import qr_svg
 from cocreate.moderation import services as moderation
+from cocreate.participation.forms import VOTE_LABELS
+from cocreate.participation.results import tally_items
+from cocreate.participation.services import comment_counts
 from cocreate.templating import is_htmx
 
 bp = Blueprint("live", __name__, url_prefix="/manage")
@@ -39,8 +48,8 @@ def refused(consultation_id: int, error: DomainError):
     return redirect(url_for(".console", consultation_id=consultation_id))
 
 
-def optional_item_id() -> int | None:
-    raw = request.form.get("item_id", "").strip()
+def optional_item_id(values=None) -> int | None:
+    raw = (values if values is not None else request.form).get("item_id", "").strip()
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 10:
@@ -63,23 +72,92 @@ def event_form(consultation) -> EventForm:
     return form
 
 
+def join_url(consultation: Consultation) -> str:
+    return url_for("participation.join", code=consultation.join_code, _external=True)
+
+
+def presence_of(consultation: Consultation) -> tuple[dict, dict]:
+    """(moderators' view, everyone else's view) of who is connected now."""
+    return headcount_payloads(consultation, broadcaster().presence.count(consultation.id))
+
+
 @bp.get("/<int:consultation_id>/live")
 def console(consultation_id: int):
     consultation = load_managed(consultation_id)
+    state = screens.current_state(consultation.id)
+    scope = services.live_scope(consultation.id)
+    documents = documents_with_items(consultation)
+    item_ids = [item.id for document in documents for item in document.items]
+    results = tally_items(consultation, item_ids, moderator=True, event_id=scope)
+    focus = state.focus_item
     return render_template(
         "live/console.html",
         consultation=consultation,
         events=services.events_of(consultation),
-        state=services.live_state(consultation.id),
+        state=state,
+        focus=focus,
         event_form=event_form(consultation),
         format_labels=FORMAT_LABELS,
+        documents=documents,
+        results={item_id: r.as_json() for item_id, r in results.items()},
+        comment_counts=comment_counts(consultation, item_ids, event_id=scope),
+        comments=[
+            moderated_comment_json(c) for c in screens.comment_stream(consultation, event_id=scope)
+        ],
+        refs={item.id: item.ref for document in documents for item in document.items},
+        presence=presence_of(consultation)[0],
+        timer=timer_payload(state),
+        timer_text=screens.clock(screens.seconds_left(state)),
+        join_url=join_url(consultation),
+        vote_labels=VOTE_LABELS,
     )
 
 
 @bp.get("/<int:consultation_id>/projector")
 def projector(consultation_id: int):
     consultation = load_managed(consultation_id)
-    return render_template("live/projector.html", consultation=consultation)
+    state = screens.current_state(consultation.id)
+    focus = state.focus_item
+    scope = services.live_scope(consultation.id)
+    results = None
+    comments = []
+    if focus is not None:
+        if tally_rooms_include_screen(consultation, focus):
+            results = tally_items(consultation, [focus.id], event_id=scope)[focus.id].as_json()
+        comments = [comment_json(c) for c in screens.top_comments(focus, event_id=scope)]
+    url = join_url(consultation)
+    return render_template(
+        "live/projector.html",
+        consultation=consultation,
+        state=state,
+        focus=focus,
+        results=results,
+        comments=comments,
+        shown=screens.PROJECTOR_SHOWN,
+        presence=presence_of(consultation)[1],
+        timer=timer_payload(state),
+        timer_text=screens.clock(screens.seconds_left(state)),
+        join_url=url,
+        qr=qr_svg(url),
+        vote_labels=VOTE_LABELS,
+        ResultsVisibility=ResultsVisibility,
+    )
+
+
+@bp.get("/<int:consultation_id>/projector/comments")
+def projector_comments(consultation_id: int):
+    """The focused item's best comments, for a projector whose focus just changed."""
+    consultation = load_managed(consultation_id)
+    try:
+        item_id = optional_item_id(request.args)
+        if item_id is None:
+            raise InvalidInput(_("Unknown item."), field="item_id")
+        item = services.item_of(consultation, item_id)
+    except DomainError as error:
+        return jsonify(error=error.message), error.status
+    scope = services.live_scope(consultation.id)
+    comments = screens.top_comments(item, event_id=scope)
+    return jsonify(item_id=item.id, comments=[comment_json(c) for c in comments])
 
 
 @bp.post("/<int:consultation_id>/events")

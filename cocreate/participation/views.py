@@ -12,7 +12,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_translations
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from cocreate.consultations.models import Consultation
@@ -23,7 +25,8 @@ from cocreate.errors import DomainError, NotFound
 from cocreate.extensions import db, limiter
 from cocreate.forms import attach_error
 from cocreate.live import notify
-from cocreate.live.services import live_scope
+from cocreate.live.broadcast import broadcaster
+from cocreate.live.models import LiveEvent, LiveState
 from cocreate.participation import services
 from cocreate.participation.forms import (
     VOTE_LABELS,
@@ -156,7 +159,40 @@ def consultation(consultation_id: int):
         results=tally_items(consultation, item_ids, event_id=scope),
         comment_counts=services.comment_counts(consultation, item_ids, event_id=scope),
         vote_labels=VOTE_LABELS,
+        live_event=live_event_of(consultation.id),
     )
+
+
+@bp.get("/c/<int:consultation_id>/live")
+def live(consultation_id: int):
+    """The participant's live view: it follows the item the moderator focuses."""
+    consultation = get_consultation(consultation_id)
+    participant = require_participant(consultation)
+    state = live_now(consultation.id)
+    focus = state.focus_item if state else None
+    context = {
+        "consultation": consultation,
+        "participant": participant,
+        "item": None,
+        "vote_labels": VOTE_LABELS,
+        "live_event": live_event_of(consultation.id),
+        "headcount": broadcaster().presence.count(consultation.id).total,
+        "plurals": live_plurals(),
+    }
+    if focus is not None:
+        context.update(item_context(focus, participant))
+    return render_template("participation/live.html", **context)
+
+
+@bp.get("/c/<int:consultation_id>/live/item/<int:item_id>")
+def live_item(consultation_id: int, item_id: int):
+    """The block of one item on the live view, fetched by its script when the focus moves."""
+    item, participant = load_item(item_id)
+    if item.consultation_id != consultation_id:
+        abort(404)
+    if not is_htmx():
+        return redirect(url_for(".item", item_id=item.id))
+    return render_template("participation/_live_item.html", **item_context(item, participant))
 
 
 @bp.get("/items/<int:item_id>")
@@ -313,17 +349,49 @@ def vote_panel_context(
     }
 
 
+def live_now(consultation_id: int) -> LiveState | None:
+    """The consultation's live state with its live event, looked up once per request
+    however many parts of a page need it (the live scope, the live session link)."""
+    if "live_state" not in g:
+        g.live_state = db.session.get(
+            LiveState, consultation_id, options=[joinedload(LiveState.live_event)]
+        )
+    return g.live_state
+
+
+def live_event_of(consultation_id: int) -> LiveEvent | None:
+    state = live_now(consultation_id)
+    return state.live_event if state else None
+
+
 def scope_of(consultation_id: int) -> int | None:
-    """The live scope, looked up once per request however many parts of a page need it."""
-    if "live_scope" not in g:
-        g.live_scope = live_scope(consultation_id)
-    return g.live_scope
+    """The live scope (see ``cocreate.live.services.live_scope``): a rehearsal in progress
+    shows only itself, otherwise every real event; read from the state already loaded."""
+    event = live_event_of(consultation_id)
+    return event.id if event is not None and event.is_rehearsal else None
 
 
 def comments_context(item: Item, participant: Participant) -> dict:
     comments = services.comments_on(item, event_id=scope_of(item.consultation_id))
     ids = [c.id for c in comments] + [r.id for c in comments for r in c.replies]
     return {"comments": comments, "supported": services.supported_by(participant, ids)}
+
+
+def item_context(
+    item: Item,
+    participant: Participant,
+    *,
+    vote_form: VoteForm | None = None,
+    comment_form: CommentForm | None = None,
+) -> dict:
+    """What an item's block needs: the vote panel and the comments, on either page."""
+    return {
+        "participant": participant,
+        "consultation": item.consultation,
+        **comments_context(item, participant),
+        "form": comment_form or CommentForm(formdata=None),
+        **vote_panel_context(item, participant, vote_form or VoteForm(formdata=None)),
+    }
 
 
 def render_item_page(
@@ -338,11 +406,29 @@ def render_item_page(
     index = next(n for n, i in enumerate(siblings) if i.id == item.id)
     return render_template(
         "participation/item.html",
-        participant=participant,
-        consultation=item.consultation,
         previous_item=siblings[index - 1] if index > 0 else None,
         next_item=siblings[index + 1] if index + 1 < len(siblings) else None,
-        **comments_context(item, participant),
-        form=comment_form or CommentForm(formdata=None),
-        **vote_panel_context(item, participant, vote_form or VoteForm(formdata=None)),
+        live_event=live_event_of(item.consultation_id),
+        **item_context(item, participant, vote_form=vote_form, comment_form=comment_form),
     )
+
+
+def live_plurals() -> dict[str, dict[str, str]]:
+    """Counts the live view's script writes, in the reader's language: each message's
+    "one" and "other" forms, unformatted, for the script to fill in."""
+    translations = get_translations()
+
+    def forms(message) -> dict[str, str]:
+        return {"one": message(1), "other": message(2)}
+
+    return {
+        "votes": forms(lambda n: translations.ngettext("%(num)d vote", "%(num)d votes", n)),
+        "supports": forms(
+            lambda n: translations.ngettext("%(num)d support", "%(num)d supports", n)
+        ),
+        "participants": forms(
+            lambda n: translations.ngettext(
+                "%(num)d participant connected", "%(num)d participants connected", n
+            )
+        ),
+    }
