@@ -112,6 +112,13 @@ def test_participant_connects_with_an_api_token(app, demo, ids):
     assert pushes(sock)["state"][0]["consultation"]["id"] == ids.consultation
 
 
+def test_a_token_asking_for_another_consultation_is_refused(app, demo, ids):
+    other = import_draft(parse_draft(DEMO_JSON.read_bytes(), DEMO_JSON.name))
+    token = join_as(demo).token
+    assert not connect(app, token=token, consultation_id=other.id).is_connected()
+    assert connect(app, token=token, consultation_id=ids.consultation).is_connected()
+
+
 @pytest.mark.parametrize(
     "auth",
     [
