@@ -91,16 +91,28 @@ class Broadcaster:
     # The background side.
 
     def run(self) -> None:
+        import os as _os  # BENCH-TIMING (temporary)
+        _stats = [0, 0.0, 0.0, 0.0, time.monotonic()]
         while True:
+            _t0 = time.monotonic()
             socketio.sleep(self.tally_interval)
+            _t1 = time.monotonic()
             try:
                 self.flush()
             except Exception:  # a bad push must not stop every later one
                 self.app.logger.exception("live push failed")
+            _t2 = time.monotonic()
             # Under gevent this resumes once every socket writer this flush woke has sent
             # its packet, so a fan-out slower than the interval stretches the coalescing
             # instead of queueing tally after tally behind it (5,000 clients: see bench/).
-            socketio.sleep(0)
+            if _os.environ.get("BENCH_YIELD"):
+                socketio.sleep(0)
+            _t3 = time.monotonic()
+            _stats[0] += 1; _stats[1] += _t1 - _t0; _stats[2] += _t2 - _t1; _stats[3] += _t3 - _t2
+            if _t3 - _stats[4] > 2:
+                n = _stats[0]
+                self.app.logger.warning("BENCH cycles %d sleep %.1f flush %.1f yield %.1f ms", n, 1000*_stats[1]/n, 1000*_stats[2]/n, 1000*_stats[3]/n)
+                _stats[:] = [0, 0.0, 0.0, 0.0, _t3]
 
     def flush(self, *, force: bool = False) -> None:
         with self.lock:

@@ -138,6 +138,7 @@ def projector(consultation_id: int):
         timer=timer_payload(state),
         timer_text=screens.clock(screens.seconds_left(state)),
         join_url=url,
+        join_page_url=url_for("participation.join_by_code", _external=True),
         qr=qr_svg(url),
         vote_labels=VOTE_LABELS,
         ResultsVisibility=ResultsVisibility,

@@ -102,8 +102,10 @@ class ServerProcess:
 
     environment: dict[str, str]
     port: int = field(default_factory=free_port)
+    # gunicorn's output; without a path, a temporary file that ``stop()`` deletes.
     log_path: Path | None = None
     process: subprocess.Popen | None = None
+    temporary_log: bool = False
 
     @property
     def url(self) -> str:
@@ -124,7 +126,7 @@ class ServerProcess:
         if self.log_path is None:
             handle, name = tempfile.mkstemp(prefix=f"cocreate-{self.port}-", suffix=".log")
             os.close(handle)
-            self.log_path = Path(name)
+            self.log_path, self.temporary_log = Path(name), True
         command = [
             *[sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF)],
             *["--bind", f"127.0.0.1:{self.port}"],
@@ -161,6 +163,9 @@ class ServerProcess:
                 self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+        if self.temporary_log and self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path, self.temporary_log = None, False
 
     def kill(self) -> None:
         """SIGKILL to master and worker at once, as a crash or an OOM kill would."""

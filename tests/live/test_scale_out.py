@@ -59,10 +59,12 @@ def demo():
 
 
 @pytest.fixture
-def two_servers(demo, channel):
+def two_servers(demo, channel, tmp_path):
+    # One environment for both: processes behind one address share SECRET_KEY and stores.
+    environment = server_environment(POSTGRES_URL, redis_url=REDIS_URL, channel=channel)
     servers = [
-        ServerProcess(server_environment(POSTGRES_URL, redis_url=REDIS_URL, channel=channel))
-        for _ in range(2)
+        ServerProcess(dict(environment), log_path=tmp_path / f"server-{number}.log")
+        for number in (1, 2)
     ]
     try:
         start_all(servers)
