@@ -21,6 +21,7 @@ from cocreate.drafts.importing import MAX_FILE_BYTES, DraftFormatError, parse_dr
 from cocreate.drafts.services import documents_with_items, import_draft
 from cocreate.errors import DomainError, InvalidInput
 from cocreate.forms import attach_error
+from cocreate.live import notify
 from cocreate.participation.forms import VOTE_LABELS
 from cocreate.participation.results import tally_items
 from cocreate.participation.services import comment_counts
@@ -140,6 +141,8 @@ def settings(consultation_id: int):
         except InvalidInput as error:
             attach_error(form, error)
         else:
+            # Results visibility, groups or the closing time may have changed: screens resync.
+            notify.settings_changed(consultation.id)
             flash(_("Settings saved."), "success")
             return redirect(url_for(".overview", consultation_id=consultation.id))
     status = 422 if form.errors or form.form_errors else 200

@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from cocreate.authz import can_moderate
-from cocreate.consultations.models import Consultation, ResultsVisibility
+from cocreate.consultations.models import Consultation
 from cocreate.errors import NotAuthenticated
 from cocreate.extensions import db, socketio
 from cocreate.live.broadcast import (
@@ -68,8 +68,8 @@ def on_connect(auth=None):
         participant = authenticate_participant(auth)
         consultation = participant.consultation
         rooms = [participants_room(consultation.id)]
-        if consultation.results_visibility is ResultsVisibility.AFTER_VOTE:
-            rooms += [voted_room(consultation.id, item_id) for item_id in voted_items(participant)]
+        # Always, not only under "after voting": the setting may change mid-session.
+        rooms += [voted_room(consultation.id, item_id) for item_id in voted_items(participant)]
     else:
         participant = None
         consultation = consultation_to_moderate(auth)

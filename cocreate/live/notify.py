@@ -88,3 +88,11 @@ def timer_changed(consultation_id: int, state: LiveState) -> None:
 def event_changed(consultation_id: int, event: LiveEvent | None) -> None:
     """A rehearsal starting or ending changes what every result shows: screens resync."""
     broadcaster().emit("event", {"event": event_payload(event)}, everyone(consultation_id))
+
+
+def settings_changed(consultation_id: int) -> None:
+    """Settings that change what screens may show: every screen asks for the state again."""
+    from cocreate.live.services import live_state
+
+    event = live_state(consultation_id).live_event
+    broadcaster().emit("event", {"event": event_payload(event)}, everyone(consultation_id))

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from cocreate.api.serializers import comment_json, moderated_comment_json
-from cocreate.consultations.models import Consultation, ResultsVisibility
+from cocreate.consultations.models import Consultation
 from cocreate.consultations.views import load_managed
 from cocreate.drafts.services import documents_with_items
 from cocreate.errors import DomainError, InvalidInput
@@ -108,7 +108,6 @@ def console(consultation_id: int):
         presence=presence_of(consultation)[0],
         timer=timer_payload(state),
         timer_text=screens.clock(screens.seconds_left(state)),
-        join_url=join_url(consultation),
         vote_labels=VOTE_LABELS,
     )
 
@@ -119,10 +118,11 @@ def projector(consultation_id: int):
     state = screens.current_state(consultation.id)
     focus = state.focus_item
     scope = services.live_scope(consultation.id)
-    results = None
-    comments = []
+    results, results_hidden, comments = None, False, []
     if focus is not None:
-        if tally_rooms_include_screen(consultation, focus):
+        # The screen shows what the room may see: the visibility setting holds here too.
+        results_hidden = not tally_rooms_include_screen(consultation, focus)
+        if not results_hidden:
             results = tally_items(consultation, [focus.id], event_id=scope)[focus.id].as_json()
         comments = [comment_json(c) for c in screens.top_comments(focus, event_id=scope)]
     url = join_url(consultation)
@@ -132,6 +132,7 @@ def projector(consultation_id: int):
         state=state,
         focus=focus,
         results=results,
+        results_hidden=results_hidden,
         comments=comments,
         shown=screens.PROJECTOR_SHOWN,
         presence=presence_of(consultation)[1],
@@ -141,7 +142,6 @@ def projector(consultation_id: int):
         join_page_url=url_for("participation.join_by_code", _external=True),
         qr=qr_svg(url),
         vote_labels=VOTE_LABELS,
-        ResultsVisibility=ResultsVisibility,
     )
 
 
