@@ -461,3 +461,39 @@ def test_a_rehearsal_shows_only_its_own_votes_and_leaves_no_trace(app, ids, gues
     consultation = db.session.get(Consultation, ids.consultation)
     results = tally_items(consultation, [ids.first], moderator=True)[ids.first]
     assert results.overall.votes == 1
+
+
+def test_visibility_changed_mid_session_reaches_connected_participants(app, ids, guest, mod):
+    guest.post(f"/items/{ids.first}/vote", {"value": "agree"}, htmx=True)
+    sock = connect(app, guest, consultation_id=ids.consultation)
+    pushes(sock)
+    mod.get(f"/manage/{ids.consultation}/settings")
+    settings = mod.get(f"/manage/{ids.consultation}/settings")
+    assert settings.status_code == 200
+    page = settings.text
+    form = {
+        "title": "Renamed",
+        "language": "en",
+        "results_visibility": "after_vote",
+        "stakeholder_groups": "\n".join(
+            [
+                "Industry",
+                "Government and policy",
+                "Civil society and NGOs",
+                "Research and academia",
+                "Finance and investors",
+                "Other",
+            ]
+        ),
+        "regions": "\n".join(
+            ["Europe", "Africa", "Latin America", "Asia", "North America", "Oceania"]
+        ),
+    }
+    assert "results_visibility" in page
+    assert mod.post(f"/manage/{ids.consultation}/settings", form).status_code == 302
+    assert pushes(sock)["event"], "connected screens are told to resync"
+    # Joined before the change, the voter still gets the tallies of the item they voted on.
+    other = joined(app, ids, group="Other")
+    other.post(f"/items/{ids.first}/vote", {"value": "disagree"}, htmx=True)
+    tallies = pushes(sock)["tally"]
+    assert tallies and tallies[-1]["results"]["votes"] == 2
