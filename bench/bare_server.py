@@ -1,10 +1,10 @@
 """The yardstick for bench/live_session.py: a bare python-socketio server, nothing else.
 
 gevent + gevent-websocket (pywsgi with WebSocketHandler), every client in one room, and
-the app's coalescing without the app: ``POST /vote`` counts a vote and ``POST /comment``
-queues a comment; a background greenlet emits at most one "tally" per
-``--interval`` seconds and the queued "comment"s, with payloads copied from what the app
-sent (``--payloads``, a JSON file {"tally": ..., "comment": ...}), so sizes match.
+the app's coalescing without the app: ``POST /vote?who=N`` counts a voter, ``POST /comment``
+queues a comment; a background greenlet emits at most one "tally" per ``--interval``
+seconds, paced like the app's, and the queued "comment"s, with payloads copied from what
+the app sent (``--payloads``, a JSON file {"tally": ..., "comment": ...}), so sizes match.
 
     python bench/bare_server.py --port 5099 [--payloads FILE] [--interval 0.05]
 """
@@ -16,6 +16,8 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import copy  # noqa: E402
 import json  # noqa: E402
+import socket  # noqa: E402
+import time  # noqa: E402
 from collections import deque  # noqa: E402
 
 import socketio  # noqa: E402
@@ -34,7 +36,7 @@ class Bare:
         self.tally = payloads["tally"]
         self.comment = payloads["comment"]
         self.interval = interval
-        self.votes = 0
+        self.voters: set[str] = set()
         self.comments = 0
         self.dirty = False
         self.outbox: deque[dict] = deque()
@@ -51,9 +53,10 @@ class Bare:
     def http(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") == "POST" and path == "/vote":
-            self.votes += 1
+            # Like the app's tally, "votes" counts voters: ?who= names the participant.
+            self.voters.add(environ.get("QUERY_STRING", ""))
             self.dirty = True
-            body = {"votes": self.votes}
+            body = {"votes": len(self.voters)}
         elif environ.get("REQUEST_METHOD") == "POST" and path == "/comment":
             self.comments += 1
             comment = copy.deepcopy(self.comment)
@@ -66,23 +69,27 @@ class Bare:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
         data = json.dumps(body).encode()
-        # With a length pywsgi writes head and body at once (chunked output would wait on
-        # Nagle and the client's delayed ACK, 40 ms).
         start_response(
             "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         )
         return [data]
 
     def flush_forever(self) -> None:
+        """The app's pacing (cocreate/live/broadcast.py): a flush starts an interval after
+        the previous one started and once the writers it woke have run."""
+        took = 0.0
         while True:
-            self.sio.sleep(self.interval)
+            self.sio.sleep(max(0.0, self.interval - took))
+            started = time.monotonic()
             while self.outbox:
                 self.sio.emit("comment", self.outbox.popleft(), to=ROOM)
             if self.dirty:
                 self.dirty = False
                 tally = copy.deepcopy(self.tally)
-                tally["results"]["votes"] = self.votes
+                tally["results"]["votes"] = len(self.voters)
                 self.sio.emit("tally", tally, to=ROOM)
+            self.sio.sleep(0)
+            took = time.monotonic() - started
 
 
 def main() -> None:
@@ -97,9 +104,11 @@ def main() -> None:
             payloads = {**DEFAULT_PAYLOADS, **json.load(file)}
     bare = Bare(payloads, args.interval)
     bare.sio.start_background_task(bare.flush_forever)
-    server = pywsgi.WSGIServer(
-        ("127.0.0.1", args.port), bare.app, handler_class=WebSocketHandler, log=None
-    )
+    # TCP_NODELAY, as gunicorn sets it: otherwise a keep-alive client's delayed ACK holds
+    # each response's second segment for 40 ms (accepted sockets inherit the option).
+    listener = socket.create_server(("127.0.0.1", args.port), backlog=2048)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    server = pywsgi.WSGIServer(listener, bare.app, handler_class=WebSocketHandler, log=None)
     server.serve_forever()
 
 

@@ -190,12 +190,12 @@ def deliveries(listener: Listener, votes, comments):
     """Per action, when this listener got the update: seconds after the action's HTTP
     response, or None.
 
-    ``votes`` are (response time, votes a tally must count, request time) sorted by
-    response time. A vote's update is the first tally that arrived after the response and
-    counts enough votes; the threshold never falls as time goes on, so one pass over the
-    tallies does. When no tally came after the response (the last votes of a run), a
-    tally that arrived between request and response and counts enough is the update,
-    received at once."""
+    ``votes`` are (response time, voters a tally must count, request time) sorted by
+    response time; ``comments`` are (response time, comment id, request time). A vote's
+    update is the first tally that arrived after the response and counts enough voters;
+    the threshold never falls as time goes on, so one pass over the tallies does. When no
+    tally came after the response (the last votes of a run), a tally that arrived between
+    request and response and counts enough is the update, received at once."""
     times, counts = listener.tally_times, listener.tally_votes
     n = len(times)
     j = 0
@@ -204,12 +204,13 @@ def deliveries(listener: Listener, votes, comments):
             j += 1
         if j < n:
             yield times[j] - answered
-        elif n and times[-1] > sent and counts[-1] >= needed:
-            yield 0.0
         else:
-            yield None
+            early = n - 1
+            while early >= 0 and times[early] > sent and counts[early] < needed:
+                early -= 1
+            yield 0.0 if early >= 0 and times[early] > sent else None
     got = listener.comment_times
-    for answered, comment_id in comments:
+    for answered, comment_id, _ in comments:
         arrived = got.get(comment_id)
         yield None if arrived is None else max(0.0, arrived - answered)
 
@@ -285,18 +286,13 @@ class Generator:
         return {}
 
     async def do_pending(self, arg) -> int:
-        """How many listeners still lack a tally counting ``arg["votes"]`` or a comment."""
-        needed, comment_ids = arg["votes"], arg["comment_ids"]
-        pending = 0
-        for listener in self.listeners:
-            if listener.dropped:
-                continue
-            votes = listener.tally_votes
-            if (needed and (not votes or max(votes[-5:]) < needed)) or any(
-                c not in listener.comment_times for c in comment_ids
-            ):
-                pending += 1
-        return pending
+        """How many listeners still miss one of the last votes or any comment."""
+        votes, comments = arg["votes"], arg["comments"]
+        return sum(
+            1
+            for listener in self.listeners
+            if not listener.dropped and None in deliveries(listener, votes, comments)
+        )
 
     async def do_results(self, arg) -> dict:
         """Latencies per action (max over this process's listeners) and a 1 ms histogram

@@ -4,20 +4,21 @@
     .venv/bin/python bench/live_session.py --participants 2000 --rate 100 --seconds 20 \
         --processes 2
 
-Starts the app as deployed (gunicorn, gevent-websocket worker, one process on SQLite; or
-P processes on P ports sharing a PostgreSQL database and a Redis message queue of the run's
-own), joins N participants through the API, connects each with a lean Socket.IO client
-(bench/leanclient.py, in one or more generator processes) and has a driver vote and
-comment on one item at ``--rate`` actions a second from random participants.
+Starts the app as deployed (``gunicorn -c cocreate/gunicorn_conf.py``, one gevent-websocket
+worker per process): one process on SQLite, or P processes on P ports sharing a PostgreSQL
+database and a Redis message queue of the run's own. Joins N participants through the API,
+connects each with a lean Socket.IO client (bench/leanclient.py, in one or more generator
+processes) and has a driver vote and comment on one item at ``--rate`` actions a second
+from random participants (every ``--comment-every``th action a comment).
 
 For every action it takes the moment the HTTP response arrived, and for every connected
 participant the first push reflecting it: for a comment the "comment" with its id, for a
 vote the first "tally" of the item that arrived after the response and counts at least as
-many voters as had been acknowledged by then. An action's latency is the time until the
-last participant had it; p50/p95/p99 are over actions (an action some participant never
-got counts as infinitely late). The same fan-out then runs on a bare python-socketio
-server (bench/bare_server.py) with the same clients, rate and payload sizes, and
-``bare_ratio`` is the app's p95 over the bare server's.
+many voters as had been acknowledged by then (see ``Actions``). An action's latency is the
+time until the last participant had it; p50/p95/p99 are over actions (an action some
+participant never got counts as infinitely late). The same fan-out then runs on a bare
+python-socketio server (bench/bare_server.py) with the same clients, rate, pacing and
+payload sizes, and ``bare_ratio`` is the app's p95 over the bare server's.
 
 The last line printed is one JSON object with the figures. Every process started here is
 stopped on exit, Ctrl-C or error, and the run's database and Redis keys are removed.
@@ -35,6 +36,7 @@ import random
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -107,14 +109,15 @@ class Run:
 
     def start_server(self, argv: list[str], env: dict, port: int, name: str) -> Server:
         log = self.workdir / f"{name}-{port}.log"
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches us, and we stop the whole group
-        )
+        with log.open("wb") as output:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us, and we stop the whole group
+            )
         server = Server(port, process, log)
         self.servers.append(server)
         return server
@@ -247,6 +250,33 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_since(pid: int, before: float) -> float:
+    try:
+        return proc_cpu_seconds(pid) - before
+    except OSError:  # it ended meanwhile
+        return 0.0
+
+
+def services_cpu_since(before: dict[int, float], now: list[int]) -> float:
+    """CPU of the services since ``before``; processes that started meanwhile (PostgreSQL
+    forks a backend per new connection) count in full."""
+    total = sum(cpu_since(pid, cpu) for pid, cpu in before.items())
+    return total + sum(cpu_since(pid, 0.0) for pid in now if pid not in before)
+
+
+def service_pids(run: Run) -> list[int]:
+    """The PostgreSQL backends connected to the run's database, and the Redis server."""
+    import psycopg
+    import redis
+
+    with psycopg.connect(**POSTGRES, dbname="postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (run.database,)
+        ).fetchall()
+    redis_pid = redis.Redis.from_url(REDIS).info("server")["process_id"]
+    return [pid for (pid,) in rows] + [redis_pid]
+
+
 def machine_busy_seconds() -> float:
     """CPU time all processes of this machine spent, from /proc/stat."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
@@ -330,28 +360,22 @@ def flask_command(env: dict, *args: str) -> str:
 
 
 def start_app(run: Run, args, env: dict) -> list[Server]:
-    connections = max(1000, 2 * args.participants // args.processes + 200)
+    """The production serving command (README, ``make serve``), once per port."""
+    per_process = math.ceil(args.participants / args.processes)
+    env = {**env, "COCREATE_WORKER_CONNECTIONS": str(max(10_000, 2 * per_process + 200))}
     servers = []
     for index in range(args.processes):
-        port = args.port + index
+        port = args.ports[index]
         argv = [
             sys.executable,
             "-m",
             "gunicorn",
-            "-k",
-            "geventwebsocket.gunicorn.workers.GeventWebSocketWorker",
-            "-w",
-            "1",
-            # gevent workers serve at most this many connections at once (default 1,000).
-            "--worker-connections",
-            str(connections),
-            "-b",
+            "-c",
+            str(args.gunicorn_config),
+            "--bind",
             f"{HOST}:{port}",
-            "--graceful-timeout",
-            "3",
             "--log-level",
             "warning",
-            "cocreate:create_app()",
         ]
         servers.append(run.start_server(argv, env, port, "app"))
     for server in servers:
@@ -363,7 +387,7 @@ def start_app(run: Run, args, env: dict) -> list[Server]:
 def start_bare(run: Run, args, payloads: dict) -> Server:
     payload_file = run.workdir / "payloads.json"
     payload_file.write_text(json.dumps(payloads))
-    port = args.port + args.processes
+    port = args.ports[-1]
     argv = [
         sys.executable,
         str(ROOT / "bench" / "bare_server.py"),
@@ -423,15 +447,32 @@ async def focus_item(participant: Participant, consultation_id: int) -> int:
     return body["documents"][0]["items"][0]["id"]
 
 
-class AppActions:
+class Actions:
+    """What the driver sends, and which tally counts a vote (the same rule on both servers).
+
+    A tally reports how many participants voted on the item; every voter acknowledged
+    before a vote's response is in any tally computed after that response. So a vote's
+    update is the first tally to arrive after its response that counts at least as many
+    voters as were acknowledged by then. A tally computed a moment before the vote's commit
+    but delivered after its response can pass for it (worth at most one fan-out); the bare
+    server counts voters the same way, so both sides are measured alike.
+    """
+
+    def __init__(self) -> None:
+        self.voters: set[int] = set()
+
+    def vote_threshold(self, who: int) -> int:
+        self.voters.add(who)
+        return len(self.voters)
+
+
+class AppActions(Actions):
     """Votes and comments through the JSON API, as a participant's phone sends them."""
 
-    name = "app"
-
     def __init__(self, participants: list[Participant], item_id: int) -> None:
+        super().__init__()
         self.participants = participants
         self.item_id = item_id
-        self.voters: set[int] = set()
 
     def request(self, kind: str, who: int, number: int):
         participant = self.participants[who]
@@ -443,29 +484,20 @@ class AppActions:
         text = f"Comment {number}: the 2030 milestone needs a recycling quota as well."
         return "POST", f"{base}/comments", {"body": text}, headers
 
-    def vote_threshold(self, who: int, body: dict) -> int:
-        """Every voter acknowledged so far is in any tally computed from now on."""
-        self.voters.add(who)
-        return len(self.voters)
 
-
-class BareActions:
-    name = "bare"
-
+class BareActions(Actions):
     def __init__(self, port: int) -> None:
+        super().__init__()
         self.base = f"http://{HOST}:{port}"
 
     def request(self, kind: str, who: int, number: int):
-        return "POST", f"{self.base}/{kind}", None, None
-
-    def vote_threshold(self, who: int, body: dict) -> int:
-        return body["votes"]
+        return "POST", f"{self.base}/{kind}?who={who}", None, None
 
 
 @dataclass
 class Driven:
     votes: list = field(default_factory=list)  # (answered, threshold, sent)
-    comments: list = field(default_factory=list)  # (answered, comment id)
+    comments: list = field(default_factory=list)  # (answered, comment id, sent)
     outcomes: Counter = field(default_factory=Counter)
     http_seconds: list = field(default_factory=list)
     started: float = 0.0
@@ -501,10 +533,10 @@ async def drive(actions, participants: int, rate: float, seconds: float, comment
         if answer is None:
             driven.outcomes[f"HTTP {status}"] += 1
         elif kind == "vote":
-            driven.votes.append((answered, actions.vote_threshold(who, answer), sent))
+            driven.votes.append((answered, actions.vote_threshold(who), sent))
             driven.outcomes["vote"] += 1
         else:
-            driven.comments.append((answered, answer["id"]))
+            driven.comments.append((answered, answer["id"], sent))
             driven.outcomes["comment"] += 1
 
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
@@ -545,6 +577,7 @@ class Measurement:
     rss_after_kib: int = 0
     server_cpu_pct: float = 0.0
     driver_cpu_pct: float = 0.0
+    services_cpu_pct: float = 0.0
     others_cpu_pct: float = 0.0
     generator_cpu_pct: list = field(default_factory=list)
     generator_lag_p95_ms: float = 0.0
@@ -556,6 +589,7 @@ class Measurement:
     sustained_per_s: float = 0.0
     http_p95_ms: float = 0.0
     per_action: list = field(default_factory=list)
+    per_action_from_request: list = field(default_factory=list)
     incomplete_actions: int = 0
     undelivered: int = 0
     histogram: Counter = field(default_factory=Counter)
@@ -565,6 +599,9 @@ class Measurement:
 
     def action_ms(self, q: float) -> float:
         return percentile(self.per_action, q) * 1000
+
+    def from_request_ms(self, q: float) -> float:
+        return percentile(self.per_action_from_request, q) * 1000
 
     def delivery_ms(self, q: float) -> float:
         return histogram_percentile(self.histogram, q) * 1000
@@ -578,9 +615,12 @@ class Measurement:
         return max(self.generator_cpu_pct, default=0) >= 90 or self.generator_lag_p95_ms >= 50
 
 
-def measure(name, generators, clients, item_id, actions, server_pids, args) -> Measurement:
+def measure(
+    name, generators, clients, item_id, actions, server_pids, args, services=list
+) -> Measurement:
     """Connect the clients, drive the actions, wait for the last deliveries, and work out
-    the figures; the clients are disconnected again at the end."""
+    the figures; the clients are disconnected again at the end. ``services()`` lists the
+    database and Redis processes serving the run, whose CPU is counted apart."""
     result = Measurement(name, len(clients))
     shares = [clients[i :: len(generators)] for i in range(len(generators))]
     rss_before = sum(proc_rss_kib(pid) for pid in server_pids)
@@ -598,6 +638,7 @@ def measure(name, generators, clients, item_id, actions, server_pids, args) -> M
     own_before = sum(proc_cpu_seconds(pid) for pid in own_pids)
     driver_before = proc_cpu_seconds(os.getpid())
     machine_before = machine_busy_seconds()
+    services_before = {pid: proc_cpu_seconds(pid) for pid in services()}
     ask_all(generators, "start")
     driven = asyncio.run(drive(actions, len(clients), args.rate, args.seconds, args.comment_every))
     ask_all(generators, "mark")
@@ -605,15 +646,17 @@ def measure(name, generators, clients, item_id, actions, server_pids, args) -> M
     server_cpu = sum(proc_cpu_seconds(pid) for pid in server_pids) - cpu_before
     own_cpu = sum(proc_cpu_seconds(pid) for pid in own_pids) - own_before
     machine_cpu = machine_busy_seconds() - machine_before
+    services_cpu = services_cpu_since(services_before, services())
     result.server_cpu_pct = 100 * server_cpu / window
+    result.services_cpu_pct = 100 * services_cpu / window
     result.driver_cpu_pct = 100 * (proc_cpu_seconds(os.getpid()) - driver_before) / window
-    result.others_cpu_pct = 100 * max(0.0, machine_cpu - server_cpu - own_cpu) / window
+    others = machine_cpu - server_cpu - own_cpu - services_cpu
+    result.others_cpu_pct = 100 * max(0.0, others) / window
 
-    needed = max((threshold for _, threshold, _ in driven.votes), default=0)
-    comment_ids = [comment_id for _, comment_id in driven.comments]
+    last = {"votes": driven.votes[-5:], "comments": driven.comments}
     drain_started = time.monotonic()
     while time.monotonic() - drain_started < DRAIN_TIMEOUT:
-        pending = sum(ask_all(generators, "pending", {"votes": needed, "comment_ids": comment_ids}))
+        pending = sum(ask_all(generators, "pending", last))
         if not pending:
             break
         time.sleep(0.25)
@@ -625,6 +668,10 @@ def measure(name, generators, clients, item_id, actions, server_pids, args) -> M
     missing = [sum(a["missing"][i] for a in answers) for i in range(actions_count)]
     pairs = zip(worst, missing, strict=True)
     result.per_action = sorted(w if m == 0 else math.inf for w, m in pairs)
+    # The same, counted from the moment the request left (a participant's tap).
+    waits = [answered - sent for answered, _, sent in driven.votes + driven.comments]
+    pairs = zip(worst, missing, waits, strict=True)
+    result.per_action_from_request = sorted(w + s if m == 0 else math.inf for w, m, s in pairs)
     result.incomplete_actions = sum(1 for m in missing if m)
     result.undelivered = sum(missing)
     for answer in answers:
@@ -673,6 +720,7 @@ def print_table(args, measurements: list[Measurement]) -> None:
         ("all received p50 ms", lambda m: fmt(m.action_ms(50))),
         ("all received p95 ms", lambda m: fmt(m.action_ms(95))),
         ("all received p99 ms", lambda m: fmt(m.action_ms(99))),
+        ("from request: all rec. p95 ms", lambda m: fmt(m.from_request_ms(95))),
         ("per delivery p50 ms", lambda m: fmt(m.delivery_ms(50))),
         ("per delivery p95 ms", lambda m: fmt(m.delivery_ms(95))),
         ("per delivery p99 ms", lambda m: fmt(m.delivery_ms(99))),
@@ -686,13 +734,14 @@ def print_table(args, measurements: list[Measurement]) -> None:
         ),
         ("server KiB per participant", lambda m: fmt(m.mb_per_participant * 1024)),
         ("driver CPU % of a core", lambda m: fmt(m.driver_cpu_pct)),
+        ("PostgreSQL + Redis CPU %", lambda m: fmt(m.services_cpu_pct)),
         ("other programs' CPU %", lambda m: fmt(m.others_cpu_pct)),
         ("generator CPU % (each)", lambda m: " ".join(fmt(c) for c in m.generator_cpu_pct)),
         (
             "generator loop lag p95/max ms",
             lambda m: f"{fmt(m.generator_lag_p95_ms)} / {fmt(m.generator_lag_max_ms)}",
         ),
-        ("generator limited?", lambda m: "YES" if m.generator_limited else "no"),
+        ("listeners limited/late?", lambda m: "YES" if m.generator_limited else "no"),
     ]
     print()
     print(
@@ -705,6 +754,8 @@ def print_table(args, measurements: list[Measurement]) -> None:
     for label, value in rows:
         print(label.ljust(width) + "".join(value(m).rjust(16) for m in measurements))
     for m in measurements:
+        if m.others_cpu_pct >= 25:
+            print(f"{m.name}: other programs used {m.others_cpu_pct:.0f} % of a core meanwhile")
         if m.outcomes:
             print(f"{m.name} outcomes: {m.outcomes}")
         if m.connect_errors:
@@ -728,6 +779,8 @@ def summary(args, app: Measurement, bare: Measurement | None) -> dict:
         "mb_per_participant": round(app.mb_per_participant, 4),
         "bare_ratio": finite(ratio, 2) if ratio is not None else None,
         "bare_p95_ms": finite(bare.action_ms(95)) if bare else None,
+        "from_request_p95_ms": finite(app.from_request_ms(95)),
+        "bare_from_request_p95_ms": finite(bare.from_request_ms(95)) if bare else None,
         "delivery_p50_ms": finite(app.delivery_ms(50)),
         "delivery_p95_ms": finite(app.delivery_ms(95)),
         "delivery_p99_ms": finite(app.delivery_ms(99)),
@@ -743,8 +796,10 @@ def summary(args, app: Measurement, bare: Measurement | None) -> dict:
         "undelivered": app.undelivered,
         "tallies_per_s": round(app.tallies_per_s, 1),
         "server_cpu_pct": round(app.server_cpu_pct),
+        "services_cpu_pct": round(app.services_cpu_pct),
         "generator_cpu_pct": round(sum(app.generator_cpu_pct)),
         "generator_limited": app.generator_limited,
+        "listener_lag_p95_ms": round(app.generator_lag_p95_ms),
         "others_cpu_pct": round(app.others_cpu_pct),
         "bare_others_cpu_pct": round(bare.others_cpu_pct) if bare else None,
         "bare_generator_limited": bare.generator_limited if bare else None,
@@ -761,6 +816,18 @@ def payloads_from(measurement: Measurement, item_id: int) -> dict:
     return payloads
 
 
+def free_ports(count: int) -> list[int]:
+    """Ports nothing listens on now (the kernel picks them)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((HOST, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, required=True)
@@ -773,8 +840,16 @@ def parse_args(argv=None):
     parser.add_argument(
         "--comment-every", type=int, default=20, help="every Kth action is a comment (0: none)"
     )
-    parser.add_argument("--port", type=int, default=5180, help="first port to listen on")
+    parser.add_argument(
+        "--port", type=int, default=0, help="first of P+1 ports to use (default: free ones)"
+    )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare server run")
+    parser.add_argument(
+        "--gunicorn-config",
+        type=Path,
+        default=ROOT / "cocreate" / "gunicorn_conf.py",
+        help="serve with another gunicorn settings file (to try deployment settings)",
+    )
     parser.add_argument(
         "--keep-logs", action="store_true", help="keep the server logs (path printed at the end)"
     )
@@ -783,6 +858,11 @@ def parse_args(argv=None):
         parser.error("need participants >= 1, rate > 0 and 0 < seconds <= 600")
     if not 1 <= args.processes <= 8:
         parser.error("--processes is 1 to 8")
+    args.ports = (
+        list(range(args.port, args.port + args.processes + 1))
+        if args.port
+        else free_ports(args.processes + 1)
+    )
     if not args.generators:
         args.generators = min(4, max(1, math.ceil(args.participants / 1000)))
     return args
@@ -816,6 +896,7 @@ def main(argv=None) -> None:
             AppActions(participants, item_id),
             [server.pid() for server in servers],
             args,
+            services=(lambda: service_pids(run)) if run.database else list,
         )
         run.stop_servers()
         bare = None
@@ -838,4 +919,8 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("interrupted; every process this run started is stopped", file=sys.stderr)
+        sys.exit(130)

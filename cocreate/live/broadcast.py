@@ -91,28 +91,21 @@ class Broadcaster:
     # The background side.
 
     def run(self) -> None:
-        import os as _os  # BENCH-TIMING (temporary)
-        _stats = [0, 0.0, 0.0, 0.0, time.monotonic()]
+        took = 0.0
         while True:
-            _t0 = time.monotonic()
-            socketio.sleep(self.tally_interval)
-            _t1 = time.monotonic()
+            # A flush starts an interval after the last one started, and not before the
+            # sockets sent what that one queued: the sleep(0) below returns (under gevent)
+            # once every socket writer it woke has run. A fan-out slower than the interval
+            # (thousands of clients) then stretches the coalescing instead of stacking
+            # tallies up in every socket's queue (bench/live_session.py, 5,000 clients).
+            socketio.sleep(max(0.0, self.tally_interval - took))
+            started = time.monotonic()
             try:
                 self.flush()
             except Exception:  # a bad push must not stop every later one
                 self.app.logger.exception("live push failed")
-            _t2 = time.monotonic()
-            # Under gevent this resumes once every socket writer this flush woke has sent
-            # its packet, so a fan-out slower than the interval stretches the coalescing
-            # instead of queueing tally after tally behind it (5,000 clients: see bench/).
-            if _os.environ.get("BENCH_YIELD"):
-                socketio.sleep(0)
-            _t3 = time.monotonic()
-            _stats[0] += 1; _stats[1] += _t1 - _t0; _stats[2] += _t2 - _t1; _stats[3] += _t3 - _t2
-            if _t3 - _stats[4] > 2:
-                n = _stats[0]
-                self.app.logger.warning("BENCH cycles %d sleep %.1f flush %.1f yield %.1f ms", n, 1000*_stats[1]/n, 1000*_stats[2]/n, 1000*_stats[3]/n)
-                _stats[:] = [0, 0.0, 0.0, 0.0, _t3]
+            socketio.sleep(0)
+            took = time.monotonic() - started
 
     def flush(self, *, force: bool = False) -> None:
         with self.lock:
