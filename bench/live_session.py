@@ -117,6 +117,7 @@ class Run:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches us, and we stop the whole group
+                preexec_fn=die_with_parent,
             )
         server = Server(port, process, log)
         self.servers.append(server)
@@ -151,6 +152,14 @@ class Run:
             print(f"server logs kept in {self.workdir}", file=sys.stderr)
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def die_with_parent() -> None:
+    """In the child before exec: even if this script is killed with SIGKILL, Linux sends
+    the server SIGTERM (PR_SET_PDEATHSIG), and gunicorn's worker follows its master."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 def signal_group(process: subprocess.Popen, sig: int) -> None:
@@ -735,7 +744,7 @@ def print_table(args, measurements: list[Measurement]) -> None:
         ("server KiB per participant", lambda m: fmt(m.mb_per_participant * 1024)),
         ("driver CPU % of a core", lambda m: fmt(m.driver_cpu_pct)),
         ("PostgreSQL + Redis CPU %", lambda m: fmt(m.services_cpu_pct)),
-        ("other programs' CPU %", lambda m: fmt(m.others_cpu_pct)),
+        ("rest of the machine CPU %", lambda m: fmt(m.others_cpu_pct)),
         ("generator CPU % (each)", lambda m: " ".join(fmt(c) for c in m.generator_cpu_pct)),
         (
             "generator loop lag p95/max ms",
@@ -744,10 +753,11 @@ def print_table(args, measurements: list[Measurement]) -> None:
         ("listeners limited/late?", lambda m: "YES" if m.generator_limited else "no"),
     ]
     print()
+    comments = f"every {args.comment_every}th a comment" if args.comment_every else "no comments"
     print(
         f"live session: {args.participants} participants, {args.rate:g} actions/s "
-        f"(every {args.comment_every}th a comment), {args.seconds:g} s, "
-        f"{args.processes} process(es), {args.generators} generator process(es)"
+        f"({comments}), {args.seconds:g} s, {args.processes} server process(es), "
+        f"{args.generators} listener process(es)"
     )
     width = max(len(label) for label, _ in rows) + 2
     print("".ljust(width) + "".join(m.name.rjust(16) for m in measurements))
@@ -755,7 +765,10 @@ def print_table(args, measurements: list[Measurement]) -> None:
         print(label.ljust(width) + "".join(value(m).rjust(16) for m in measurements))
     for m in measurements:
         if m.others_cpu_pct >= 25:
-            print(f"{m.name}: other programs used {m.others_cpu_pct:.0f} % of a core meanwhile")
+            print(
+                f"{m.name}: the rest of the machine (other programs, kernel networking, "
+                f"short-lived database backends) used {m.others_cpu_pct:.0f} % of a core"
+            )
         if m.outcomes:
             print(f"{m.name} outcomes: {m.outcomes}")
         if m.connect_errors:
