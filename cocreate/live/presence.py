@@ -31,27 +31,47 @@ def headcount(members: dict[int, str]) -> Headcount:
 
 
 class MemoryPresence:
+    """Running totals, so that a connect costs the same with 5 or 5,000 people in the room."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.connections: dict[int, Counter[int]] = defaultdict(Counter)
         self.labels: dict[int, dict[int, str]] = defaultdict(dict)
+        self.groups: dict[int, Counter[int]] = defaultdict(Counter)
+        self.regions: dict[int, Counter[int]] = defaultdict(Counter)
 
     def arrive(self, consultation_id: int, participant_id: int, label: str) -> None:
         with self.lock:
-            self.connections[consultation_id][participant_id] += 1
-            self.labels[consultation_id][participant_id] = label
+            counts = self.connections[consultation_id]
+            counts[participant_id] += 1
+            if counts[participant_id] == 1:  # a person, not a second tab
+                self.labels[consultation_id][participant_id] = label
+                self.tally(consultation_id, label, +1)
 
     def leave(self, consultation_id: int, participant_id: int) -> None:
         with self.lock:
             counts = self.connections[consultation_id]
-            counts[participant_id] -= 1
             if counts[participant_id] <= 0:
+                return
+            counts[participant_id] -= 1
+            if counts[participant_id] == 0:
                 del counts[participant_id]
-                self.labels[consultation_id].pop(participant_id, None)
+                label = self.labels[consultation_id].pop(participant_id)
+                self.tally(consultation_id, label, -1)
+
+    def tally(self, consultation_id: int, label: str, step: int) -> None:
+        group, _, region = label.partition(":")
+        self.groups[consultation_id][int(group)] += step
+        if region:
+            self.regions[consultation_id][int(region)] += step
 
     def count(self, consultation_id: int) -> Headcount:
         with self.lock:
-            return headcount(dict(self.labels[consultation_id]))
+            return Headcount(
+                len(self.labels[consultation_id]),
+                {g: n for g, n in self.groups[consultation_id].items() if n > 0},
+                {r: n for r, n in self.regions[consultation_id].items() if n > 0},
+            )
 
 
 class RedisPresence:

@@ -186,5 +186,5 @@ def test_comments_are_listed_in_a_fixed_number_of_queries(api, demo, member, fir
     with count_queries() as statements:
         response = api.get(path, token=member.token)
     assert len(response.get_json()["comments"]) == 3
-    # participant, item, live scope, comments, their authors, groups, replies, their authors and groups
+    # participant, item, live scope, comments, authors, groups, replies, their authors, groups
     assert len(statements) == 9, statements
