@@ -263,6 +263,21 @@ def new_document(consultation_id: int):
     return render_template("drafts/new_document.html", consultation=consultation, form=form), status
 
 
+def run_form(form, action):
+    """Validate ``form`` and run the service call ``action``.
+
+    :return: ``(what action returned, None)``, or ``(None, status)`` with the refusal
+        attached to the form for the page to show.
+    """
+    if not form.validate():
+        return None, 422
+    try:
+        return action(), None
+    except InvalidInput as error:
+        attach_error(form, error)
+        return None, error.status
+
+
 @bp.get("/documents/<int:document_id>")
 def edit_document(document_id: int):
     document = load_document(document_id)
@@ -273,19 +288,16 @@ def edit_document(document_id: int):
 def update_document(document_id: int):
     document = load_document(document_id)
     form = document_form(document, submitted=True)
-    status = 422
-    if form.validate():
-        try:
-            services.update_document(
-                document, current_user, title=form.title.data, introduction=form.introduction.data
-            )
-        except InvalidInput as error:
-            attach_error(form, error)
-            status = error.status
-        else:
-            return changed(
-                document, "drafts/_document_form.html", "document", _("Document saved."), saved=True
-            )
+    _result, status = run_form(
+        form,
+        lambda: services.update_document(
+            document, current_user, title=form.title.data, introduction=form.introduction.data
+        ),
+    )
+    if status is None:
+        return changed(
+            document, "drafts/_document_form.html", "document", _("Document saved."), saved=True
+        )
     focus_first_error(form)
     return respond("drafts/_document_form.html", document, status, document_form=form)
 
@@ -306,23 +318,20 @@ def delete_document(document_id: int):
 def add_section(document_id: int):
     document = load_document(document_id)
     form = section_form(None, submitted=True)
-    status = 422
-    if form.validate():
-        try:
-            section = services.create_section(
-                document, current_user, title=form.title.data, description=form.description.data
-            )
-        except InvalidInput as error:
-            attach_error(form, error)
-            status = error.status
-        else:
-            return changed(
-                document,
-                "drafts/_sections.html",
-                f"section-{section.id}",
-                _("Section added."),
-                status=201,
-            )
+    section, status = run_form(
+        form,
+        lambda: services.create_section(
+            document, current_user, title=form.title.data, description=form.description.data
+        ),
+    )
+    if status is None:
+        return changed(
+            document,
+            "drafts/_sections.html",
+            f"section-{section.id}",
+            _("Section added."),
+            status=201,
+        )
     focus_first_error(form)
     return respond("drafts/_sections.html", document, status, new_section_form=form)
 
@@ -346,23 +355,20 @@ def edit_section(section_id: int):
         forms = {section.id: section_form(section)}
         return respond("drafts/_section_head.html", document, section=section, section_forms=forms)
     form = section_form(section, submitted=True)
-    status = 422
-    if form.validate():
-        try:
-            services.update_section(
-                section, current_user, title=form.title.data, description=form.description.data
-            )
-        except InvalidInput as error:
-            attach_error(form, error)
-            status = error.status
-        else:
-            return changed(
-                document,
-                "drafts/_section_head.html",
-                f"section-{section.id}",
-                _("Section saved."),
-                section=section,
-            )
+    _result, status = run_form(
+        form,
+        lambda: services.update_section(
+            section, current_user, title=form.title.data, description=form.description.data
+        ),
+    )
+    if status is None:
+        return changed(
+            document,
+            "drafts/_section_head.html",
+            f"section-{section.id}",
+            _("Section saved."),
+            section=section,
+        )
     focus_first_error(form)
     return respond(
         "drafts/_section_head.html",
