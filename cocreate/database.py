@@ -9,11 +9,16 @@ from flask import Flask
 
 # Importing the models registers every table on the metadata that migrations compare.
 from cocreate.accounts import models as _accounts  # noqa: F401
+from cocreate.amendments import models as _amendments  # noqa: F401
+from cocreate.audit import models as _audit  # noqa: F401
+from cocreate.consolidation import models as _consolidation  # noqa: F401
 from cocreate.consultations import models as _consultations  # noqa: F401
 from cocreate.drafts import models as _drafts  # noqa: F401
 from cocreate.extensions import db
 from cocreate.live import models as _live  # noqa: F401
+from cocreate.moderation import models as _moderation  # noqa: F401
 from cocreate.participation import models as _participation  # noqa: F401
+from cocreate.publication import models as _publication  # noqa: F401
 
 
 def configure_sqlite(dbapi_connection, connection_record) -> None:

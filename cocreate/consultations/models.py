@@ -68,6 +68,9 @@ class Consultation(Base):
         default=ResultsVisibility.IMMEDIATE,
         server_default=ResultsVisibility.IMMEDIATE.value,
     )
+    # Moderation: comments wait for approval; comments with one of these words are marked.
+    premoderation: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    review_words: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stakeholder_groups: Mapped[list[StakeholderGroup]] = relationship(

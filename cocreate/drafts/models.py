@@ -106,6 +106,10 @@ class Item(Base):
     results_revealed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Bumped by each saved edit, so a save made on an older version is refused.
     version: Mapped[int] = mapped_column(default=1)
+    # Consolidation: the final wording moderators write from the feedback. ``None`` until
+    # the first save; ``final_version`` counts saves, so a stale one is refused.
+    final_text: Mapped[str | None] = mapped_column(sa.Text)
+    final_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     consultation: Mapped[Consultation] = relationship()
     document: Mapped[Document] = relationship(back_populates="items", overlaps="items,section")
@@ -118,3 +122,7 @@ class Item(Base):
     @property
     def is_target(self) -> bool:
         return self.kind is ItemKind.TARGET
+
+    @property
+    def is_consolidated(self) -> bool:
+        return self.final_text is not None

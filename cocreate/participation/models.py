@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cocreate.db import Base, UTCDateTime, enum_column, utcnow
+from cocreate.moderation.models import HideReason, ModeratorAnswer, Tag, comment_tag
 
 if TYPE_CHECKING:
     from cocreate.consultations.models import Consultation, Region, StakeholderGroup
@@ -56,6 +57,8 @@ class Participant(Base):
     token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     return_code_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
     accepted_privacy_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A muted participant may still vote and read, but posts nothing more.
+    muted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship()
@@ -76,7 +79,18 @@ class Comment(Base):
         sa.ForeignKey("comment.id", ondelete="CASCADE"), index=True
     )
     body: Mapped[str] = mapped_column(sa.Text)
+    # ``hidden`` alone decides who sees a comment; the columns below say why it is hidden.
     hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[HideReason | None] = mapped_column(enum_column(HideReason))
+    hidden_note: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    # Under pre-moderation a new comment is hidden until a moderator approves it.
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
+    # Matched the consultation's word list when posted: moderators should read it.
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    flag_count: Mapped[int] = mapped_column(default=0, server_default="0")
     pinned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("live_event.id", ondelete="SET NULL"), index=True
@@ -88,10 +102,21 @@ class Comment(Base):
 
     item: Mapped[Item] = relationship()
     participant: Mapped[Participant] = relationship()
-    parent: Mapped[Comment | None] = relationship(remote_side=[id], back_populates="replies")
-    replies: Mapped[list[Comment]] = relationship(
-        back_populates="parent", order_by="Comment.created_at"
+    parent: Mapped[Comment | None] = relationship(
+        remote_side=[id], back_populates="replies", foreign_keys=[parent_id]
     )
+    replies: Mapped[list[Comment]] = relationship(
+        back_populates="parent", order_by="Comment.created_at", foreign_keys=[parent_id]
+    )
+    merged_into: Mapped[Comment | None] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id]
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=comment_tag, order_by=Tag.name)
+    answers: Mapped[list[ModeratorAnswer]] = relationship(order_by=ModeratorAnswer.created_at)
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
 
 class Vote(Base):

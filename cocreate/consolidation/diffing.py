@@ -1,0 +1,40 @@
+"""Readable word-level differences between two texts."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+# Words with their trailing space, so that joining the pieces gives the text back.
+TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+@dataclass(frozen=True)
+class Piece:
+    kind: Literal["same", "removed", "added"]
+    text: str
+
+
+def word_diff(old: str, new: str) -> list[Piece]:
+    """The pieces that turn ``old`` into ``new``, word by word.
+
+    Joining the "same" and "removed" pieces gives ``old``; "same" and "added" give ``new``.
+    """
+    a, b = TOKEN.findall(old or ""), TOKEN.findall(new or "")
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    pieces: list[Piece] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append(Piece("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            pieces.append(Piece("removed", "".join(a[i1:i2])))
+        if j2 > j1:
+            pieces.append(Piece("added", "".join(b[j1:j2])))
+    return pieces
+
+
+def is_changed(pieces: list[Piece]) -> bool:
+    return any(piece.kind != "same" for piece in pieces)
