@@ -73,18 +73,25 @@ def init_socketio(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from cocreate.accounts.views import bp as accounts_bp
+    from cocreate.amendments.views import bp as amendments_bp
     from cocreate.api.views import bp as api_bp
+    from cocreate.audit.views import bp as audit_bp
+    from cocreate.consolidation.views import bp as consolidation_bp
     from cocreate.consultations.views import bp as consultations_bp
     from cocreate.drafts.views import bp as drafts_bp
     from cocreate.extensions import csrf
     from cocreate.live.views import bp as live_bp
+    from cocreate.moderation.views import bp as moderation_bp
     from cocreate.participation.views import bp as participation_bp
+    from cocreate.publication.views import bp as publication_bp
 
     app.register_blueprint(participation_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(drafts_bp)
     app.register_blueprint(live_bp)
+    for blueprint in (moderation_bp, amendments_bp, consolidation_bp, publication_bp, audit_bp):
+        app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
