@@ -12,10 +12,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
 
+from cocreate.amendments import services as amendment_services
 from cocreate.api.auth import authenticated_participant, unauthenticated
 from cocreate.api.serializers import (
+    amendment_json,
     comment_json,
     consultation_json,
+    contributions_json,
     joined_json,
     participant_json,
     thread_json,
@@ -31,8 +34,10 @@ from cocreate.live import notify
 from cocreate.live.broadcast import broadcaster
 from cocreate.live.payloads import state_payload
 from cocreate.live.services import live_scope
+from cocreate.moderation.services import flag_comment
 from cocreate.participation import services
 from cocreate.participation.results import tally_items
+from cocreate.publication.services import contributions_of
 from cocreate.ratelimits import (
     is_not_found,
     join_limit,
@@ -76,6 +81,12 @@ def join():
 @bp.get("/me")
 def me():
     return participant_json(authenticated_participant())
+
+
+@bp.get("/me/comments")
+def my_comments():
+    """You said, we did: the caller's own comments and proposals, and what became of them."""
+    return contributions_json(contributions_of(authenticated_participant()))
 
 
 @bp.get("/consultations/<int:consultation_id>")
@@ -141,6 +152,14 @@ def support(comment_id: int):
     return comment_json(comment)
 
 
+@bp.post("/comments/<int:comment_id>/flag")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def flag(comment_id: int):
+    """Ask the moderators to look at another participant's comment."""
+    comment = flag_comment(authenticated_participant(), comment_id)
+    return comment_json(comment)
+
+
 @bp.get("/consultations/<int:consultation_id>/live")
 def live(consultation_id: int):
     """The live state a participant's screen follows: event, focus, phases, timer."""
@@ -169,6 +188,48 @@ def results(item_id: int):
     # Not a moderator view: groups with too few voters to stay anonymous are suppressed.
     scope = live_scope(item.consultation_id)
     return tally_items(item.consultation, [item.id], event_id=scope)[item.id].as_json()
+
+
+@bp.get("/items/<int:item_id>/amendments")
+def amendments(item_id: int):
+    participant = authenticated_participant()
+    item = services.item_for(participant, item_id)
+    views = amendment_services.amendments_for_participant(
+        participant, item, event_id=live_scope(item.consultation_id)
+    )
+    return {"amendments": [amendment_json(view, participant) for view in views]}
+
+
+@bp.post("/items/<int:item_id>/amendments")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def propose_amendment(item_id: int):
+    participant = authenticated_participant()
+    item = services.item_for(participant, item_id)
+    body = json_object()
+    amendment = amendment_services.propose(
+        participant, item, field(body, "text", str) or "", field(body, "reason", str) or ""
+    )
+    (view,) = amendment_services.views_of(participant, item, [amendment])
+    return amendment_json(view, participant), 201
+
+
+@bp.put("/amendments/<int:amendment_id>/vote")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def vote_on_amendment(amendment_id: int):
+    participant = authenticated_participant()
+    amendment = amendment_services.amendment_for(participant, amendment_id)
+    value = field(json_object(), "value", str, required=True)
+    vote = amendment_services.cast_vote(participant, amendment, value)
+    return {"amendment_id": vote.amendment_id, "value": vote.value.value}
+
+
+@bp.delete("/amendments/<int:amendment_id>/vote")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def withdraw_amendment_vote(amendment_id: int):
+    participant = authenticated_participant()
+    amendment = amendment_services.amendment_for(participant, amendment_id)
+    amendment_services.withdraw_vote(participant, amendment)
+    return "", 204
 
 
 @bp.get("/openapi.json")

@@ -2,6 +2,120 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from cocreate.audit.models import AuditEntry
+from cocreate.audit.services import audit_page
+from cocreate.consolidation.forms import OUTCOME_LABELS
+from cocreate.consultations.models import Status
+from cocreate.consultations.views import load_managed
+from cocreate.moderation.forms import HIDE_REASON_LABELS
 
 bp = Blueprint("audit", __name__)
+
+# What each recorded action means, in words; an unknown action shows as recorded.
+ACTION_LABELS = {
+    "consultation.status": _l("Changed the consultation's status"),
+    "consultation.publish": _l("Published the final version"),
+    "consultation.correct": _l("Published a correction"),
+    "comment.hide": _l("Hid a comment"),
+    "comment.reason": _l("Changed why a comment is hidden"),
+    "comment.restore": _l("Showed a hidden comment again"),
+    "comment.approve": _l("Approved a comment"),
+    "comment.reject": _l("Did not approve a comment"),
+    "comment.merge": _l("Merged duplicate comments"),
+    "comment.pin": _l("Pinned a comment"),
+    "comment.unpin": _l("Unpinned a comment"),
+    "comment.tags": _l("Tagged a comment"),
+    "comment.answer": _l("Answered a comment"),
+    "comment.flags_dismissed": _l("Dismissed the flags on a comment"),
+    "participant.mute": _l("Muted a participant"),
+    "participant.unmute": _l("Unmuted a participant"),
+    "tag.rename": _l("Renamed a tag"),
+    "tag.delete": _l("Deleted a tag"),
+    "item.consolidate": _l("Saved a consolidated text"),
+    "disposition.record": _l("Recorded a disposition"),
+    "amendment.accept": _l("Accepted an amendment"),
+    "amendment.merge": _l("Merged an amendment into the text"),
+    "amendment.reject": _l("Rejected an amendment"),
+    "amendment.hide": _l("Hid an amendment"),
+    "amendment.restore": _l("Showed a hidden amendment again"),
+}
+SUBJECT_LABELS = {
+    "consultation": _l("Consultation"),
+    "comment": _l("Comment"),
+    "amendment": _l("Amendment"),
+    "item": _l("Item"),
+    "participant": _l("Participant"),
+    "tag": _l("Tag"),
+}
+DETAIL_LABELS = {
+    "previous": _l("before"),
+    "new": _l("after"),
+    "reason": _l("reason"),
+    "note": _l("note"),
+    "outcome": _l("outcome"),
+    "ref": _l("item"),
+    "item": _l("item"),
+    "version": _l("version"),
+    "revision": _l("revision"),
+    "comment_ids": _l("comments"),
+    "amendment_ids": _l("amendments"),
+    "sources": _l("merged comments"),
+    "changed_items": _l("items changed"),
+    "not_revised": _l("published unrevised"),
+    "tags": _l("tags"),
+    "name": _l("name"),
+    "answer": _l("answer"),
+}
+# Values that are codes (statuses, reasons, outcomes) read better as words.
+VALUE_LABELS = {
+    **{reason.value: label for reason, label in HIDE_REASON_LABELS.items()},
+    **{outcome.value: label for outcome, label in OUTCOME_LABELS.items()},
+    Status.DRAFT.value: _l("draft"),
+    Status.OPEN.value: _l("open"),
+    Status.CLOSED.value: _l("closed"),
+    Status.PUBLISHED.value: _l("published"),
+}
+CODED_KEYS = {"previous", "new", "reason", "outcome"}
+
+
+def details(entry: AuditEntry) -> list[tuple[str, str]]:
+    """The entry's detail as (label, value) pairs for the page; empty values are left out."""
+    pairs = []
+    for key, value in (entry.detail or {}).items():
+        if value in (None, "", []):
+            continue
+        pairs.append((str(DETAIL_LABELS.get(key, key.replace("_", " "))), shown(key, value)))
+    return pairs
+
+
+def shown(key: str, value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(shown(key, v) for v in value)
+    if key.endswith("_ids") or key == "sources":
+        return f"#{value}"
+    if key in CODED_KEYS and isinstance(value, str):
+        return str(VALUE_LABELS.get(value, value))
+    return str(value)
+
+
+@bp.get("/manage/<int:consultation_id>/audit")
+@login_required
+def log(consultation_id: int):
+    """Newest first, a page at a time: ``?before=<id>`` continues below that entry."""
+    consultation = load_managed(consultation_id)
+    page = audit_page(consultation, current_user, before_id=request.args.get("before", type=int))
+    return render_template(
+        "audit/log.html",
+        consultation=consultation,
+        page=page,
+        first_page=request.args.get("before") is None,
+        action_labels=ACTION_LABELS,
+        subject_labels=SUBJECT_LABELS,
+        details=details,
+    )

@@ -3,11 +3,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateTimeLocalField, EmailField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from cocreate.consultations.models import ResultsVisibility
+from cocreate.moderation.wordlist import MAX_WORD_LENGTH, MAX_WORDS
 
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -51,6 +59,12 @@ class SettingsForm(NewConsultationForm):
             ),
             SelectChoice(ResultsVisibility.AFTER_REVEAL.value, _l("Only once you reveal them")),
         ],
+    )
+    premoderation = BooleanField(_l("Pre-moderation: comments appear only once approved"))
+    review_words = TextAreaField(
+        _l("Words that mark a comment for review"),
+        validators=[Optional(), Length(max=MAX_WORDS * (MAX_WORD_LENGTH + 2))],
+        render_kw={"rows": 5},
     )
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from cocreate.accounts.models import User
+from cocreate.audit.services import record
 from cocreate.authz import require_moderator
 from cocreate.consultations.models import (
     TRANSITIONS,
@@ -23,6 +24,7 @@ from cocreate.db import utcnow
 from cocreate.drafts.importing import DEFAULT_STAKEHOLDER_GROUPS
 from cocreate.errors import ConsultationClosed, InvalidInput, NotFound
 from cocreate.extensions import db
+from cocreate.moderation.wordlist import parse_review_words
 from cocreate.participation.models import Participant
 
 # No look-alikes: 0/O, 1/I/l never appear, so a code read off a projector is typed right.
@@ -197,12 +199,16 @@ def update_settings(
     stakeholder_groups: Sequence[str],
     regions: Sequence[str],
     results_visibility: str | None = None,
+    premoderation: bool | None = None,
+    review_words: str | None = None,
 ) -> Consultation:
-    """``results_visibility`` (a :class:`ResultsVisibility` value) is kept when None.
+    """``results_visibility`` (a :class:`ResultsVisibility` value), ``premoderation`` and
+    ``review_words`` (one word or phrase per line) are kept when None.
 
     :raises NotAllowed, InvalidInput:
     """
     require_moderator(actor, consultation)
+    words = parse_review_words(review_words) if review_words is not None else None
     try:
         visibility = ResultsVisibility(results_visibility) if results_visibility else None
     except ValueError:
@@ -220,6 +226,10 @@ def update_settings(
             replace_regions(consultation, regions)
             if visibility is not None:
                 consultation.results_visibility = visibility
+            if premoderation is not None:
+                consultation.premoderation = premoderation
+            if words is not None:
+                consultation.review_words = "\n".join(words)
     except InvalidInput:
         db.session.rollback()
         raise
@@ -228,7 +238,8 @@ def update_settings(
 
 
 def change_status(consultation: Consultation, actor: User, status: Status) -> Consultation:
-    """Move the lifecycle on: draft → open → closed → published (closed may reopen).
+    """Move the lifecycle on: draft → open → closed (closed may reopen), recorded in the
+    audit log. Publishing is ``cocreate.publication.services.publish``.
 
     :raises NotAllowed, InvalidInput:
     """
@@ -242,11 +253,27 @@ def change_status(consultation: Consultation, actor: User, status: Status) -> Co
                 new=status.value,
             )
         )
+    if status is Status.PUBLISHED:
+        # Publishing writes the public snapshot in the same transaction: only publish() may.
+        raise InvalidInput(
+            _(
+                "Publish from the “Publish” page: it checks the consolidated texts and "
+                "shows what becomes public."
+            )
+        )
     if status is Status.OPEN and not any(doc.items for doc in consultation.documents):
         raise InvalidInput(_("Add at least one target or good practice before opening."))
     if status is Status.OPEN and consultation.closes_at and consultation.closes_at <= utcnow():
         consultation.closes_at = None  # reopening clears a closing time already passed
     consultation.status = status
+    record(
+        consultation.id,
+        actor,
+        "consultation.status",
+        ("consultation", consultation.id),
+        previous=current.value,
+        new=status.value,
+    )
     db.session.commit()
     return consultation
 

@@ -137,6 +137,8 @@ def settings(consultation_id: int):
                 stakeholder_groups=(form.stakeholder_groups.data or "").splitlines(),
                 regions=(form.regions.data or "").splitlines(),
                 results_visibility=form.results_visibility.data,
+                premoderation=form.premoderation.data,
+                review_words=form.review_words.data or "",
             )
         except InvalidInput as error:
             attach_error(form, error)
@@ -162,6 +164,8 @@ def settings_of(consultation: Consultation) -> dict:
         "stakeholder_groups": "\n".join(g.name for g in consultation.stakeholder_groups),
         "regions": "\n".join(r.name for r in consultation.regions),
         "results_visibility": consultation.results_visibility.value,
+        "premoderation": consultation.premoderation,
+        "review_words": consultation.review_words,
     }
 
 

@@ -19,6 +19,7 @@ from cocreate.live.forms import FORMAT_LABELS, EventForm
 from cocreate.live.payloads import headcount_payloads, tally_rooms_include_screen, timer_payload
 from cocreate.live.qr import qr_svg
 from cocreate.moderation import services as moderation
+from cocreate.moderation.models import HideReason
 from cocreate.participation.forms import VOTE_LABELS
 from cocreate.participation.results import tally_items
 from cocreate.participation.services import comment_counts
@@ -272,9 +273,10 @@ def hide_comment(comment_id: int):
     try:
         comment = moderation.get_comment(comment_id, current_user)
         hidden = flag("hidden")
+        # One click hides as off-topic; the moderation queue can change the reason later.
+        moderation.set_hidden(comment, current_user, hidden, reason=HideReason.OFF_TOPIC)
     except DomainError as error:
         return error_response(error)
-    moderation.set_hidden(comment, current_user, hidden)
     notify.comment_changed(comment)
     return done(comment.item.consultation_id)
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from cocreate.consultations.models import Consultation
 from cocreate.extensions import db
@@ -135,3 +136,60 @@ def public_view(results: ItemResults) -> ItemResults:
             for g in results.by_group
         ],
     )
+
+
+# --- moderator views: the same votes split by region and by event -------------------------
+
+
+def tally_by_region(consultation: Consultation, item_ids: list[int]) -> dict[int, list[GroupTally]]:
+    """Each item's votes per region (moderators only: nothing suppressed), in one query.
+
+    Regions without votes are listed with an empty tally; votes of participants who gave
+    no region come last, under "No region given", when there are any.
+    """
+    query = (
+        sa.select(Vote.item_id, Participant.region_id, Vote.value, sa.func.count())
+        .join(Participant, Vote.participant_id == Participant.id)
+        .where(Vote.item_id.in_(item_ids))
+        .group_by(Vote.item_id, Participant.region_id, Vote.value)
+    )
+    per_region: dict[tuple[int, int | None], Tally] = defaultdict(Tally)
+    for item_id, region_id, value, count in db.session.execute(
+        in_scope(query, Vote.event_id, consultation.id, None)
+    ):
+        per_region[item_id, region_id].counts[value] += count
+    results = {}
+    for item_id in item_ids:
+        rows = [
+            GroupTally(region.name, per_region.get((item_id, region.id), Tally()))
+            for region in consultation.regions
+        ]
+        if (item_id, None) in per_region:
+            rows.append(GroupTally(_("No region given"), per_region[item_id, None]))
+        results[item_id] = rows
+    return results
+
+
+def tally_by_event(consultation: Consultation, item_ids: list[int]) -> dict[int, list[GroupTally]]:
+    """Each item's votes per live event they were last cast in, in one query.
+
+    Rehearsals are left out; votes cast between events come last, under "Outside live
+    events". Only events with votes on the item are listed.
+    """
+    query = (
+        sa.select(Vote.item_id, LiveEvent.id, LiveEvent.title, Vote.value, sa.func.count())
+        .outerjoin(LiveEvent, Vote.event_id == LiveEvent.id)
+        .where(
+            Vote.item_id.in_(item_ids),
+            sa.or_(LiveEvent.id.is_(None), ~LiveEvent.is_rehearsal),
+        )
+        .group_by(Vote.item_id, LiveEvent.id, LiveEvent.title, LiveEvent.created_at, Vote.value)
+        .order_by(Vote.item_id, LiveEvent.id.is_(None), LiveEvent.created_at, LiveEvent.id)
+    )
+    per_event: dict[int, dict[int | None, GroupTally]] = defaultdict(dict)
+    for item_id, event_id, title, value, count in db.session.execute(query):
+        events = per_event[item_id]
+        if event_id not in events:
+            events[event_id] = GroupTally(title if event_id else _("Outside live events"), Tally())
+        events[event_id].tally.counts[value] += count
+    return {item_id: list(per_event[item_id].values()) for item_id in item_ids}

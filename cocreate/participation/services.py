@@ -29,6 +29,8 @@ from cocreate.errors import (
 )
 from cocreate.extensions import db
 from cocreate.live.services import live_event_id
+from cocreate.moderation.services import ensure_not_muted
+from cocreate.moderation.wordlist import needs_review
 from cocreate.participation.models import Comment, Participant, Support, Vote, VoteValue
 from cocreate.participation.results import in_scope
 
@@ -219,7 +221,11 @@ def post_comment(
     """Post a comment, tagged with the live event; a retry with the same
     ``idempotency_key`` returns the comment stored the first time.
 
+    Under the consultation's pre-moderation the comment waits hidden for approval; a
+    body containing one of its review words is marked for review.
+
     :raises InvalidInput, ConsultationClosed, NotFound:
+    :raises NotAllowed: for a participant the moderators muted.
     """
     ensure_same_consultation(participant, item)
     if idempotency_key is not None:
@@ -252,6 +258,8 @@ def post_comment(
             raise NotFound(_("The comment you reply to is not on this item."), field="parent_id")
         parent = thread
     ensure_accepts_input(participant.consultation)
+    ensure_not_muted(participant)
+    consultation = participant.consultation
     comment = Comment(
         item=item,
         participant=participant,
@@ -259,6 +267,10 @@ def post_comment(
         parent=parent,
         event_id=live_event_id(item.consultation_id),
         idempotency_key=idempotency_key,
+        # Under pre-moderation only the author sees it until a moderator approves it.
+        hidden=consultation.premoderation,
+        awaiting_approval=consultation.premoderation,
+        needs_review=needs_review(body, consultation.review_words),
     )
     db.session.add(comment)
     try:
@@ -351,10 +363,12 @@ def comments_on(item: Item, *, event_id: int | None = None) -> list[Comment]:
         .where(Comment.item_id == item.id, Comment.parent_id.is_(None), ~Comment.hidden)
         .options(
             selectinload(Comment.participant).selectinload(Participant.stakeholder_group),
+            selectinload(Comment.answers),
             # Hidden replies never leave the service, so no caller can forget to drop them.
             selectinload(Comment.replies.and_(~Comment.hidden))
             .selectinload(Comment.participant)
             .selectinload(Participant.stakeholder_group),
+            selectinload(Comment.replies.and_(~Comment.hidden)).selectinload(Comment.answers),
         )
         .order_by(Comment.pinned.desc(), Comment.created_at.desc(), Comment.id.desc())
     )

@@ -27,6 +27,8 @@ from cocreate.forms import attach_error
 from cocreate.live import notify
 from cocreate.live.broadcast import broadcaster
 from cocreate.live.models import LiveEvent, LiveState
+from cocreate.moderation import services as moderation
+from cocreate.moderation.forms import HIDE_REASON_LABELS
 from cocreate.participation import services
 from cocreate.participation.forms import (
     VOTE_LABELS,
@@ -308,7 +310,36 @@ def support(comment_id: int):
                 item=item,
                 participant=participant,
                 supported={comment.id},
+                flagged=moderation.flagged_by(participant, [comment.id]),
             )
+    return redirect(url_for(".item", item_id=item.id) + f"#comment-{comment_id}")
+
+
+@bp.post("/comments/<int:comment_id>/flag")
+@limiter.limit(participation_limit, key_func=participant_or_address)
+def flag(comment_id: int):
+    """Ask the moderators to look at another participant's comment."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    item, participant = load_item(comment.item_id)
+    try:
+        comment = moderation.flag_comment(participant, comment_id)
+    except DomainError as error:
+        if is_htmx():
+            return render_template("errors/_inline.html", message=error.message), error.status
+        flash(error.message, "error")
+    else:
+        if is_htmx():
+            return render_template(
+                "participation/_comment.html",
+                comment=comment,
+                item=item,
+                participant=participant,
+                supported=services.supported_by(participant, [comment.id]),
+                flagged={comment.id},
+            )
+        flash(_("Thank you: the moderators will look at this comment."), "success")
     return redirect(url_for(".item", item_id=item.id) + f"#comment-{comment_id}")
 
 
@@ -324,7 +355,7 @@ def require_participant(consultation: Consultation) -> Participant:
     participant = participant_in(consultation.id)
     if participant is None:
         # Not joined (or joined elsewhere): the join page of this consultation explains.
-        abort(redirect(url_for(".join", code=consultation.join_code)))
+        abort(redirect(url_for("participation.join", code=consultation.join_code)))
     return participant
 
 
@@ -374,7 +405,14 @@ def scope_of(consultation_id: int) -> int | None:
 def comments_context(item: Item, participant: Participant) -> dict:
     comments = services.comments_on(item, event_id=scope_of(item.consultation_id))
     ids = [c.id for c in comments] + [r.id for c in comments for r in c.replies]
-    return {"comments": comments, "supported": services.supported_by(participant, ids)}
+    return {
+        "comments": comments,
+        "supported": services.supported_by(participant, ids),
+        "flagged": moderation.flagged_by(participant, ids),
+        # The author still sees what the moderators hid, and why.
+        "own_hidden": moderation.own_hidden_comments(participant, item),
+        "hide_reasons": HIDE_REASON_LABELS,
+    }
 
 
 def item_context(
@@ -400,7 +438,11 @@ def render_item_page(
     *,
     vote_form: VoteForm | None = None,
     comment_form: CommentForm | None = None,
+    propose_form=None,
 ):
+    # Imported here: the amendments views import this module.
+    from cocreate.amendments.views import section_context
+
     documents = documents_with_items(item.consultation)
     siblings = [i for d in documents for i in d.items]
     index = next(n for n, i in enumerate(siblings) if i.id == item.id)
@@ -409,6 +451,7 @@ def render_item_page(
         previous_item=siblings[index - 1] if index > 0 else None,
         next_item=siblings[index + 1] if index + 1 < len(siblings) else None,
         live_event=live_event_of(item.consultation_id),
+        **section_context(item, participant, propose_form),
         **item_context(item, participant, vote_form=vote_form, comment_form=comment_form),
     )
 

@@ -186,5 +186,6 @@ def test_comments_are_listed_in_a_fixed_number_of_queries(api, demo, member, fir
     with count_queries() as statements:
         response = api.get(path, token=member.token)
     assert len(response.get_json()["comments"]) == 3
-    # participant, item, live scope, comments, authors, groups, replies, their authors, groups
-    assert len(statements) == 9, statements
+    # participant, item, live scope, comments, authors, groups, answers, replies, their
+    # authors, groups, answers
+    assert len(statements) == 11, statements

@@ -27,7 +27,9 @@ def test_item_page_queries_do_not_grow_with_comments(app, demo, guest, first_ite
     add_activity(demo, first_item, 30)
     many = queries_for(guest, f"/items/{first_item.id}")
     assert many == few
-    assert few <= 17, few
+    # 17 + the item's proposed wording (tests/amendments pins more) + moderators' answers to
+    # comments and replies, the guest's flags and their own hidden comments (tests/moderation)
+    assert few <= 22, few
 
 
 def test_overview_queries_do_not_grow_with_items_or_votes(app, demo, guest, first_item):
