@@ -26,6 +26,7 @@ from cocreate.drafts.models import Item
 from cocreate.drafts.services import check_text
 from cocreate.errors import (
     ConsultationClosed,
+    EditConflict,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -136,7 +137,9 @@ def amendment_for(participant: Participant, amendment_id: int) -> Amendment:
     return amendment
 
 
-def cast_vote(participant: Participant, amendment: Amendment, value: str) -> AmendmentVote:
+def cast_vote(
+    participant: Participant, amendment: Amendment, value: str, *, _retried: bool = False
+) -> AmendmentVote:
     """Record or change the participant's one vote on ``amendment``.
 
     Authors may vote on their own proposal: it is one person's view like any other, and
@@ -149,13 +152,13 @@ def cast_vote(participant: Participant, amendment: Amendment, value: str) -> Ame
     """
     vote_value = parse_vote(value)
     ensure_votable(participant, amendment)
-    vote = db.session.get(AmendmentVote, (amendment.id, participant.id))
+    key = (amendment.id, participant.id)
+    vote = db.session.get(AmendmentVote, key)
     if vote is None:
-        db.session.add(
-            AmendmentVote(
-                amendment_id=amendment.id, participant_id=participant.id, value=vote_value
-            )
+        vote = AmendmentVote(
+            amendment_id=amendment.id, participant_id=participant.id, value=vote_value
         )
+        db.session.add(vote)
     else:
         vote.value = vote_value
         vote.updated_at = utcnow()
@@ -164,10 +167,10 @@ def cast_vote(participant: Participant, amendment: Amendment, value: str) -> Ame
     except sa.exc.IntegrityError:
         # The participant's other tab voted in the same instant: change that vote instead.
         db.session.rollback()
-        vote = db.session.get(AmendmentVote, (amendment.id, participant.id))
-        vote.value = vote_value
-        db.session.commit()
-    return db.session.get(AmendmentVote, (amendment.id, participant.id))
+        if _retried:
+            raise
+        return cast_vote(participant, amendment, value, _retried=True)
+    return vote
 
 
 def withdraw_vote(participant: Participant, amendment: Amendment) -> None:
@@ -463,7 +466,7 @@ def take_into_text(
     version = save_final_text(
         item, actor, text, expected_version=expected_version, note=note, commit=False
     )
-    amendment.status = status
+    change_status(amendment, previous, status)
     dispose(actor, item, outcome=outcome, rationale=rationale, amendment=amendment)
     record(
         item.consultation_id,
@@ -478,6 +481,30 @@ def take_into_text(
     return amendment
 
 
+def change_status(amendment: Amendment, previous: AmendmentStatus, new: AmendmentStatus) -> None:
+    """Move the amendment from the status the moderator saw to ``new``, unless another
+    moderator decided it meanwhile: one conditional UPDATE, as for the text's version.
+
+    :raises EditConflict: after rolling back the whole decision.
+    """
+    changed = db.session.execute(
+        sa.update(Amendment)
+        .where(Amendment.id == amendment.id, Amendment.status == previous)
+        .values(status=new)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        db.session.rollback()
+        raise EditConflict(
+            _(
+                "Another moderator decided on this proposal while you were looking at it; "
+                "nothing was changed. Its current decision is shown."
+            ),
+            field="status",
+        )
+    db.session.expire(amendment, ["status"])
+
+
 def reject(actor: User, amendment: Amendment, *, rationale: str) -> Amendment:
     """Decline the amendment, saying why (participants read the rationale).
 
@@ -488,7 +515,7 @@ def reject(actor: User, amendment: Amendment, *, rationale: str) -> Amendment:
     ensure_decidable(amendment, into_text=False)
     rationale = check_text(rationale, field="rationale", max_len=RATIONALE_MAX)
     previous = amendment.status
-    amendment.status = AmendmentStatus.REJECTED
+    change_status(amendment, previous, AmendmentStatus.REJECTED)
     dispose(actor, item, outcome=Outcome.NOT_TAKEN_UP, rationale=rationale, amendment=amendment)
     record(
         item.consultation_id,

@@ -36,6 +36,7 @@ def propose(item_id: int):
     item, participant = load_item(item_id)
     form = ProposeForm()
     status = 201
+    done = _("Thank you: your wording is proposed for everyone to vote on.")
     if form.validate_on_submit():
         try:
             services.propose(participant, item, form.text.data, form.reason.data or "")
@@ -54,9 +55,10 @@ def propose(item_id: int):
             vote_labels=VOTE_LABELS,
             **section_context(item, participant, form),
             propose_open=status != 201,
+            announce=done if status == 201 else "",
         ), status
     if status == 201:
-        flash(_("Thank you: your wording is proposed for everyone to vote on."), "success")
+        flash(done, "success")
         return redirect(url_for("participation.item", item_id=item.id) + "#amendments")
     return render_item_page(item, participant, propose_form=form), status
 
@@ -67,7 +69,7 @@ def vote(amendment_id: int):
     amendment, participant = load_amendment(amendment_id)
     form = AmendmentVoteForm()
     if not form.validate_on_submit():
-        return refuse(amendment, participant, InvalidInput(_("Choose one of the answers.")))
+        return refuse(amendment, participant, InvalidInput(first_error(form)))
     try:
         services.cast_vote(participant, amendment, form.value.data)
     except DomainError as error:
@@ -90,7 +92,7 @@ def load_amendment(amendment_id: int) -> tuple[Amendment, Participant]:
     amendment = db.session.get(Amendment, amendment_id)
     if amendment is None:
         abort(404)
-    item, participant = load_item(amendment.item_id)
+    participant = load_item(amendment.item_id)[1]
     try:
         return services.amendment_for(participant, amendment.id), participant
     except DomainError:
@@ -108,6 +110,7 @@ def show_amendment(amendment: Amendment, participant: Participant, error: str = 
             participant=participant,
             vote_labels=VOTE_LABELS,
             card_error=error,
+            announce=True,
         )
     if error:
         flash(error, "error")
@@ -225,8 +228,7 @@ def decide(amendment: Amendment, form, action, done: str, *, changes_text: bool 
     item_id = amendment.item_id
     status, message = 200, done
     if form is not None and not form.validate_on_submit():
-        status = 422
-        message = next(iter(form.errors.values()))[0]
+        status, message = 422, first_error(form)
     else:
         # Without a form, CSRFProtect has checked the token before the view ran.
         try:
@@ -245,3 +247,8 @@ def decide(amendment: Amendment, form, action, done: str, *, changes_text: bool 
     if is_htmx():
         return "", 200, {"HX-Redirect": workspace}
     return redirect(workspace + f"#amendment-{amendment.id}")
+
+
+def first_error(form) -> str:
+    """The message of a form's first failed field (a missing choice, an expired token)."""
+    return next(iter(form.errors.values()))[0]

@@ -84,11 +84,12 @@ VALUE_LABELS = {
 CODED_KEYS = {"previous", "new", "reason", "outcome"}
 
 
-def details(entry: AuditEntry) -> list[tuple[str, str]]:
-    """The entry's detail as (label, value) pairs for the page; empty values are left out."""
+def details(entry: AuditEntry, *, described: bool = False) -> list[tuple[str, str]]:
+    """The entry's detail as (label, value) pairs for the page; empty values are left out,
+    and so is the item's ref when the subject's description already names it."""
     pairs = []
     for key, value in (entry.detail or {}).items():
-        if value in (None, "", []):
+        if value in (None, "", []) or (described and key in ("ref", "item")):
             continue
         pairs.append((str(DETAIL_LABELS.get(key, key.replace("_", " "))), shown(key, value)))
     return pairs

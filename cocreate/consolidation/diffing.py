@@ -21,11 +21,13 @@ def word_diff(old: str, new: str) -> list[Piece]:
     """The pieces that turn ``old`` into ``new``, word by word.
 
     Joining the "same" and "removed" pieces gives ``old``; "same" and "added" give ``new``.
+    Changes separated only by spaces read as one: "~~Every company~~ Each firm", not
+    "~~Every~~ Each ~~company~~ firm".
     """
     a, b = TOKEN.findall(old or ""), TOKEN.findall(new or "")
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     pieces: list[Piece] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in merged_changes(matcher.get_opcodes(), a):
         if op == "equal":
             pieces.append(Piece("same", "".join(a[i1:i2])))
             continue
@@ -34,6 +36,25 @@ def word_diff(old: str, new: str) -> list[Piece]:
         if j2 > j1:
             pieces.append(Piece("added", "".join(b[j1:j2])))
     return pieces
+
+
+def merged_changes(opcodes, a: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """The opcodes with changes that only whitespace separates joined into one."""
+    merged: list[tuple[str, int, int, int, int]] = []
+    for opcode in opcodes:
+        op, i1, i2, j1, j2 = opcode
+        if (
+            op != "equal"
+            and len(merged) >= 2
+            and merged[-1][0] == "equal"
+            and merged[-2][0] != "equal"
+            and all(token.isspace() for token in a[merged[-1][1] : merged[-1][2]])
+        ):
+            merged.pop()
+            start = merged.pop()
+            opcode = ("replace", start[1], i2, start[3], j2)
+        merged.append(opcode)
+    return merged
 
 
 def is_changed(pieces: list[Piece]) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from cocreate.accounts.models import User
 from cocreate.amendments.models import Amendment, AmendmentStatus
@@ -324,7 +324,6 @@ class Feedback:
     comments: list[Comment]
     stances: dict[int, VoteValue] = field(default_factory=dict)  # participant id -> vote
     dispositions: dict[int, Disposition] = field(default_factory=dict)  # comment id -> it
-    amendment_dispositions: dict[int, Disposition] = field(default_factory=dict)
 
     def stance_of(self, comment: Comment) -> VoteValue | None:
         return self.stances.get(comment.participant_id)
@@ -383,7 +382,9 @@ def feedback_on(item: Item, *, only: int | None = None) -> Feedback:
             Comment.id,
         )
     )
-    dispositions = sa.select(Disposition).where(Disposition.item_id == item.id)
+    dispositions = sa.select(Disposition).where(
+        Disposition.item_id == item.id, Disposition.comment_id.is_not(None)
+    )
     votes = sa.select(Vote.participant_id, Vote.value).where(Vote.item_id == item.id)
     if only is not None:
         query = query.where(Comment.id == only)
@@ -391,13 +392,11 @@ def feedback_on(item: Item, *, only: int | None = None) -> Feedback:
         votes = votes.where(Vote.participant_id == Comment.participant_id, Comment.id == only)
     else:
         query = in_scope(query, Comment.event_id, item.consultation_id, None)
-    feedback = Feedback(list(db.session.scalars(query)), dict(db.session.execute(votes).all()))
-    for disposition in db.session.scalars(dispositions):
-        if disposition.comment_id is not None:
-            feedback.dispositions[disposition.comment_id] = disposition
-        else:
-            feedback.amendment_dispositions[disposition.amendment_id] = disposition
-    return feedback
+    return Feedback(
+        list(db.session.scalars(query)),
+        dict(db.session.execute(votes).all()),
+        {d.comment_id: d for d in db.session.scalars(dispositions)},
+    )
 
 
 def comment_to_dispose(consultation: Consultation, comment_id: int) -> Comment:
@@ -492,7 +491,7 @@ def consolidation_progress(consultation: Consultation, actor: User) -> Progress:
         sa.select(TextVersion)
         .join(Item, Item.id == TextVersion.item_id)
         .where(Item.consultation_id == consultation.id, TextVersion.number == Item.final_version)
-        .options(selectinload(TextVersion.author))
+        .options(joinedload(TextVersion.author))
     )
     for version in latest:
         items[version.item_id].latest = version

@@ -27,7 +27,7 @@ from cocreate.consultations.views import load_managed
 from cocreate.drafts.models import Item
 from cocreate.errorpages import handle_domain_error
 from cocreate.errors import DomainError, EditConflict, InvalidInput, NotFound
-from cocreate.extensions import login_manager
+from cocreate.extensions import db, login_manager
 from cocreate.forms import attach_error
 from cocreate.moderation.forms import HIDE_REASON_LABELS
 from cocreate.participation.forms import VOTE_LABELS
@@ -197,7 +197,7 @@ def workspace(item_id: int):
 
 
 def ids_from(name: str) -> list[int]:
-    """The ticked ids; anything that is not an id is refused as a bad request."""
+    """The ticked ids; a selection that is not ids is refused, as no page sends one."""
     values = request.form.getlist(name)
     if not all(value.isdigit() and len(value) < 12 for value in values):
         raise InvalidInput(_("The selection could not be read; reload the page."), field=name)
@@ -205,11 +205,11 @@ def ids_from(name: str) -> list[int]:
 
 
 def item_to_return_to(consultation: Consultation, form: DispositionForm) -> Item | None:
-    item_id = form.item_id.data
-    if not item_id:
+    """The workspace the form was sent from, if any. :raises NotFound:"""
+    if not form.item_id.data:
         return None
-    item = services.get_item_to_consolidate(item_id, current_user)
-    if item.consultation_id != consultation.id:
+    item = db.session.get(Item, form.item_id.data)
+    if item is None or item.consultation_id != consultation.id:
         raise NotFound(_("There is no such item in this consultation."))
     return item
 
@@ -220,30 +220,29 @@ def dispositions(consultation_id: int):
     consultation = load_managed(consultation_id)
     form = DispositionForm()
     comment_ids, amendment_ids = ids_from("comment_ids"), ids_from("amendment_ids")
+    form.validate()  # only converts: the service checks every value
+    item = item_to_return_to(consultation, form)
     single = is_htmx() and len(comment_ids) == 1 and not amendment_ids
     if single:
         # Checked first, so that a refusal never shows a comment of another consultation.
         comment = services.comment_to_dispose(consultation, comment_ids[0])
-    status = 422
-    if form.validate():
-        try:
-            services.record_dispositions(
-                consultation,
-                current_user,
-                outcome=form.outcome.data or "",
-                rationale=form.rationale.data or "",
-                passage=form.passage.data or "",
-                comment_ids=comment_ids,
-                amendment_ids=amendment_ids,
-            )
-        except InvalidInput as error:
-            attach_error(form, error)
-            status = error.status
-        else:
-            status = 200
+    try:
+        services.record_dispositions(
+            consultation,
+            current_user,
+            outcome=form.outcome.data or "",
+            rationale=form.rationale.data or "",
+            passage=form.passage.data or "",
+            comment_ids=comment_ids,
+            amendment_ids=amendment_ids,
+        )
+    except InvalidInput as error:
+        attach_error(form, error)
+        status = error.status
+    else:
+        status = 200
     if single:
         return comment_entry(comment, form if status != 200 else None, status)
-    item = item_to_return_to(consultation, form)
     if status == 200:
         count = len(set(comment_ids)) + len(set(amendment_ids))
         flash(ngettext("Disposition recorded.", "%(num)d dispositions recorded.", count), "success")

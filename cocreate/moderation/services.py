@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from cocreate.accounts.models import User
 from cocreate.audit.services import record
@@ -314,6 +314,16 @@ def merge_comments(target: Comment, sources: Sequence[Comment], actor: User) -> 
     check_merge(target, sources)
     source_ids = [source.id for source in sources]
     with unit_of_work():
+        # Another moderator may be merging the same comments: lock them (in id order, so two
+        # merges never wait on each other), read them afresh and check again.
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.id.in_([target.id, *source_ids]))
+            .order_by(Comment.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+        check_merge(target, sources)
         for source in sources:
             source.hidden = True
             source.awaiting_approval = False
@@ -482,6 +492,16 @@ def set_tags(comment: Comment, actor: User, names: Sequence[str]) -> list[Tag]:
     consultation = consultation_of(comment)
     require_moderator(actor, consultation)
     names = parse_tag_names(names)
+    try:
+        return replace_tags(comment, actor, consultation, names)
+    except sa.exc.IntegrityError:
+        # Another moderator created one of these tags in the same instant: use theirs.
+        return replace_tags(comment, actor, consultation, names)
+
+
+def replace_tags(
+    comment: Comment, actor: User, consultation: Consultation, names: list[str]
+) -> list[Tag]:
     with unit_of_work():
         existing = {
             tag.name.casefold(): tag
@@ -648,6 +668,8 @@ def dismiss_flags(comment: Comment, actor: User) -> Comment:
 # -- the queue -----------------------------------------------------------------------------
 
 QUEUE_FILTERS = ("all", "flagged", "awaiting", "review", "hidden")
+# Hidden with a reason or merged; comments awaiting approval have their own filter.
+HIDDEN_BY_MODERATORS = sa.and_(Comment.hidden, ~Comment.awaiting_approval)
 
 
 @dataclass(frozen=True)
@@ -676,7 +698,7 @@ def queue_filter(name: str, query: sa.Select) -> sa.Select:
     if name == "review":
         return query.where(Comment.needs_review)
     if name == "hidden":
-        return query.where(Comment.hidden)
+        return query.where(HIDDEN_BY_MODERATORS)
     return query
 
 
@@ -692,7 +714,7 @@ def queue_counts(consultation: Consultation) -> dict[str, int]:
             count_if(Comment.flag_count > 0),
             count_if(Comment.awaiting_approval),
             count_if(Comment.needs_review),
-            count_if(Comment.hidden),
+            count_if(HIDDEN_BY_MODERATORS),
         )
         .join(Item, Comment.item_id == Item.id)
         .where(Item.consultation_id == consultation.id)
@@ -777,16 +799,19 @@ def queue_row(comment: Comment) -> Comment:
 
 
 def own_hidden_comments(participant: Participant, item: Item) -> list[Comment]:
-    """The participant's comments on ``item`` that others do not see, newest first: the
-    author still sees them, and why."""
+    """The participant's comments on ``item`` that others do not see, newest first, hidden
+    themselves or replying to a hidden comment: the author still sees them, and why."""
+    parent = aliased(Comment)
     return list(
         db.session.scalars(
             sa.select(Comment)
+            .outerjoin(parent, Comment.parent_id == parent.id)
             .where(
                 Comment.item_id == item.id,
                 Comment.participant_id == participant.id,
-                Comment.hidden,
+                sa.or_(Comment.hidden, parent.hidden.is_(True)),
             )
+            .options(contains_eager(Comment.parent.of_type(parent)))
             .order_by(Comment.created_at.desc(), Comment.id.desc())
         )
     )

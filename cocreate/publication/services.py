@@ -560,12 +560,6 @@ def revision_history(consultation_id: int) -> list[RevisionSummary]:
     ]
 
 
-def publications_for_moderators(consultation: Consultation, actor: User) -> list[RevisionSummary]:
-    """:raises NotAllowed:"""
-    require_moderator(actor, consultation)
-    return revision_history(consultation.id)
-
-
 # ---------------------------------------------------------------- you said, we did
 
 

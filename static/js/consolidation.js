@@ -56,6 +56,21 @@
     });
   }
 
+  // Unsaved consolidated text must not vanish when the moderator leaves the page, for
+  // instance by recording a disposition for several comments (a plain form post).
+  var unsaved = false;
+  document.addEventListener("input", function (event) {
+    if (event.target === finalText()) unsaved = true;
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.classList.contains("ws-save")) unsaved = false;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsaved) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
   document.addEventListener("mouseup", rememberSelection);
   document.addEventListener("keyup", rememberSelection);
   document.addEventListener("select", rememberSelection, true);
@@ -92,12 +107,26 @@
     });
   }
 
+  // A comment's entry swapped in after a disposition keeps its box ticked or not.
+  var ticked = {};
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var box = target && target.matches && target.matches("[data-comment-id]")
+      ? target.querySelector("input[data-pick]") : null;
+    if (box) ticked[target.id] = box.checked;
+  });
+
   // htmx:load fires on every fragment htmx swaps in, here a comment's entry.
   document.addEventListener("htmx:load", function (event) {
     var entry = event.detail.elt;
     if (!entry || !entry.matches) return;
     reveal(entry);
-    if (entry.matches("[data-comment-id]")) { syncCopies(entry); updateCount(); }
+    if (!entry.matches("[data-comment-id]")) return;
+    var box = entry.querySelector("input[data-pick]");
+    if (box && ticked[entry.id]) box.checked = true;
+    delete ticked[entry.id];
+    syncCopies(entry);
+    updateCount();
   });
 
   document.addEventListener("DOMContentLoaded", function () { reveal(document); updateCount(); });

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import render_template
 
 from cocreate.amendments import services
-from cocreate.amendments.models import AmendmentStatus
+from cocreate.amendments.models import Amendment, AmendmentStatus
 from cocreate.audit.models import AuditEntry
 from cocreate.consolidation.models import Disposition, Outcome, TextVersion
 from cocreate.consolidation.services import save_final_text
@@ -281,3 +281,32 @@ def test_moderation_context_shows_everything_in_constant_queries(app, demo, mode
     assert context["amendment_open_count"] == 21
     # Moderators see small groups: one Industry voter is not "fewer than 5".
     assert "fewer than 5" not in few_html
+
+
+def test_two_moderators_deciding_the_same_proposal_do_not_both_win(moderator, proposal, first_item):
+    """The first moderator's page still shows it undecided when the other has rejected it."""
+    before = state(first_item)
+    assert proposal.status is AmendmentStatus.PROPOSED  # loaded, as on the first page
+    with db.engine.begin() as other_moderator:
+        other_moderator.execute(
+            sa.update(Amendment)
+            .where(Amendment.id == proposal.id)
+            .values(status=AmendmentStatus.REJECTED)
+        )
+    with pytest.raises(EditConflict, match="Another moderator decided"):
+        services.accept(moderator, proposal, expected_version=0)
+    after = state(first_item)
+    assert after == {**before, "statuses": {proposal.id: AmendmentStatus.REJECTED}}
+    assert after["final_text"] is None and after["versions"] == 0
+
+
+def test_a_proposal_on_an_earlier_draft_says_so(app, mod, proposal, first_item, guest):
+    first_item.text = first_item.text + " Edited after the proposal."
+    db.session.commit()
+    with app.test_request_context():
+        panel = render_template(
+            "amendments/_moderate.html", **services.moderation_context(first_item)
+        )
+    assert "Written on an earlier draft text" in panel
+    page = guest.get(f"/items/{first_item.id}")
+    assert "Written on an earlier version of the draft" in page.text

@@ -30,6 +30,7 @@ def test_guest_proposes_wording_and_sees_it_with_the_diff(app, demo, guest, firs
     assert "<html" not in response.text and 'id="amendments"' in response.text
     assert "Your proposal" in response.text and "Shorter." in response.text
     assert "<del>" in response.text and "<ins>" in response.text
+    assert 'hx-swap-oob="innerHTML">Thank you: your wording is proposed' in response.text
     amendment = db.session.scalar(sa.select(Amendment))
     assert amendment.text == NEW_WORDING
     assert amendment.base_text == first_item.text

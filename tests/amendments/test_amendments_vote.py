@@ -32,6 +32,10 @@ def test_guest_votes_on_a_proposal_and_sees_its_tally(app, demo, guest, proposal
     assert "<html" not in response.text and f'id="amendment-{proposal.id}"' in response.text
     assert "You voted:" in response.text and "1 vote" in response.text
     assert "100 % agree" in response.text
+    # Screen readers hear the change through the item page's live region.
+    assert '<p id="vote-announcer" hx-swap-oob="innerHTML">You voted on this wording: Agree.' in (
+        response.text
+    )
     assert votes() == [(guest_participant(demo).id, VoteValue.AGREE)]
 
 

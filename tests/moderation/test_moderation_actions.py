@@ -277,6 +277,29 @@ def test_a_merge_that_fails_half_way_leaves_nothing_behind(
     assert snapshot() == before
 
 
+def test_a_merge_that_loses_a_race_with_another_moderators_merge_is_refused(
+    demo, moderator, ana, ben, first_item
+):
+    target = comment(ana, first_item, "Mine")
+    source = comment(ben, first_item, "Dup")
+    theirs = comment(ben, first_item, "Theirs")
+    supporters(source, 2, demo)
+    target, source = db.session.get(Comment, target.id), db.session.get(Comment, source.id)
+    assert source.merged_into_id is None  # what this moderator's page showed
+    with db.engine.begin() as other_moderator:
+        other_moderator.execute(
+            sa.update(Comment)
+            .where(Comment.id == source.id)
+            .values(merged_into_id=theirs.id, hidden=True, hidden_reason=HideReason.DUPLICATE)
+        )
+    with pytest.raises(InvalidInput, match="already merged"):
+        services.merge_comments(target, [source], moderator)
+    db.session.expire_all()
+    assert db.session.get(Comment, source.id).merged_into_id == theirs.id
+    assert db.session.get(Comment, target.id).support_count == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+
+
 def test_merging_a_comment_into_itself_is_refused(demo, moderator, ana, ben, first_item):
     target = comment(ana, first_item)
     other = comment(ben, first_item)

@@ -60,6 +60,17 @@ def test_the_author_sees_their_hidden_comment_and_why_others_do_not_see_it(
     assert "555-0100" not in theirs and "Your comments not shown to others" not in theirs
 
 
+def test_the_author_of_a_reply_to_a_hidden_comment_is_told_why_it_vanished(
+    demo, moderator, author, ana, first_item
+):
+    thread = comment(ana, first_item, "Thread.")
+    author.post(f"/items/{first_item.id}/comments", {"body": "My reply.", "parent_id": thread.id})
+    services.hide_comment(db.session.get(Comment, thread.id), moderator, "spam")
+    page = item_page(author, first_item)
+    assert "My reply." in page
+    assert "The comment you replied to is hidden" in page
+
+
 def test_the_author_sees_the_note_of_other(demo, moderator, author, first_item):
     author.post(f"/items/{first_item.id}/comments", {"body": "Buy my panels."})
     services.hide_comment(only_comment(), moderator, "other", "Advertising is not allowed here.")
