@@ -16,7 +16,7 @@ from cocreate.accounts.models import User
 from cocreate.amendments.models import Amendment, AmendmentStatus, AmendmentVote
 from cocreate.audit.services import record
 from cocreate.authz import require_moderator
-from cocreate.consolidation.diffing import Piece, word_diff
+from cocreate.consolidation.diffing import Piece, readable_diff
 from cocreate.consolidation.models import Disposition, Outcome
 from cocreate.consolidation.services import RATIONALE_MAX, dispose, save_final_text
 from cocreate.consultations.models import Consultation, Status
@@ -201,46 +201,6 @@ def ensure_votable(participant: Participant, amendment: Amendment) -> None:
         raise ConsultationClosed(
             _("The moderators have decided on this proposal; voting on it is closed.")
         )
-
-
-# Unchanged runs this short between two changes are read as part of the change.
-SHORT_RUN_WORDS = 1
-
-
-def readable_diff(old: str, new: str) -> list[Piece]:
-    """``word_diff``, with the short unchanged runs inside a rewritten passage folded into
-    it, so that a rewrite reads as one removed and one added phrase rather than a comb of
-    single words. The pieces still give back both texts."""
-    pieces = word_diff(old, new)
-    readable: list[Piece] = []
-    removed: list[str] = []
-    added: list[str] = []
-
-    def flush() -> None:
-        if removed:
-            readable.append(Piece("removed", "".join(removed)))
-        if added:
-            readable.append(Piece("added", "".join(added)))
-        removed.clear()
-        added.clear()
-
-    for index, piece in enumerate(pieces):
-        if piece.kind == "removed":
-            removed.append(piece.text)
-        elif piece.kind == "added":
-            added.append(piece.text)
-        elif (
-            (removed or added)
-            and index + 1 < len(pieces)
-            and len(piece.text.split()) <= SHORT_RUN_WORDS
-        ):
-            removed.append(piece.text)
-            added.append(piece.text)
-        else:
-            flush()
-            readable.append(piece)
-    flush()
-    return readable
 
 
 @dataclass

@@ -57,5 +57,45 @@ def merged_changes(opcodes, a: list[str]) -> list[tuple[str, int, int, int, int]
     return merged
 
 
+# Unchanged runs this short between two changes are read as part of the change.
+SHORT_RUN_WORDS = 1
+
+
+def readable_diff(old: str, new: str) -> list[Piece]:
+    """``word_diff``, with the short unchanged runs inside a rewritten passage folded into
+    it, so that a rewrite reads as one removed and one added phrase rather than a comb of
+    single words. The pieces still give back both texts."""
+    pieces = word_diff(old, new)
+    readable: list[Piece] = []
+    removed: list[str] = []
+    added: list[str] = []
+
+    def flush() -> None:
+        if removed:
+            readable.append(Piece("removed", "".join(removed)))
+        if added:
+            readable.append(Piece("added", "".join(added)))
+        removed.clear()
+        added.clear()
+
+    for index, piece in enumerate(pieces):
+        if piece.kind == "removed":
+            removed.append(piece.text)
+        elif piece.kind == "added":
+            added.append(piece.text)
+        elif (
+            (removed or added)
+            and index + 1 < len(pieces)
+            and len(piece.text.split()) <= SHORT_RUN_WORDS
+        ):
+            removed.append(piece.text)
+            added.append(piece.text)
+        else:
+            flush()
+            readable.append(piece)
+    flush()
+    return readable
+
+
 def is_changed(pieces: list[Piece]) -> bool:
     return any(piece.kind != "same" for piece in pieces)

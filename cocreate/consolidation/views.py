@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from cocreate.amendments import services as amendments_services
 from cocreate.consolidation import services
 from cocreate.consolidation.consensus import MIN_SCORED_VOTES, consensus_of
-from cocreate.consolidation.diffing import is_changed, word_diff
+from cocreate.consolidation.diffing import is_changed, readable_diff
 from cocreate.consolidation.forms import OUTCOME_LABELS, ConsolidateForm, DispositionForm
 from cocreate.consultations.models import Consultation
 from cocreate.consultations.views import load_managed
@@ -307,7 +307,7 @@ def versions(item_id: int):
     from_number = request.args.get("from", 0 if to_number != 0 else latest, type=int)
     old = services.text_of_version(item, from_number)
     new = services.text_of_version(item, to_number)
-    pieces = word_diff(old, new)
+    pieces = readable_diff(old, new)
     return render_template(
         "consolidation/versions.html",
         item=item,

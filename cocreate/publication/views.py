@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from cocreate.consolidation.diffing import Piece, is_changed, word_diff
+from cocreate.consolidation.diffing import is_changed, readable_diff
 from cocreate.consolidation.forms import OUTCOME_LABELS
 from cocreate.consultations.models import Consultation, Status
 from cocreate.consultations.services import get_consultation
@@ -129,8 +129,8 @@ def public_page(consultation_id: int):
     snapshot = publication.snapshot
     diffs = {}
     for item in services.snapshot_items(snapshot):
-        pieces = word_diff(item["draft_text"], item["final_text"])
-        diffs[item["id"]] = in_passages(pieces) if is_changed(pieces) else None
+        pieces = readable_diff(item["draft_text"], item["final_text"])
+        diffs[item["id"]] = pieces if is_changed(pieces) else None
     return render_template(
         "publication/public.html",
         consultation=consultation,
@@ -141,40 +141,6 @@ def public_page(consultation_id: int):
         diffs=diffs,
         **labels(),
     )
-
-
-def in_passages(pieces: list[Piece]) -> list[Piece]:
-    """Whole changed passages instead of alternating words: replacements separated only by
-    spaces become one removed piece followed by one added piece, which reads as
-    "~~old passage~~ new passage" rather than "~~old~~ new ~~words~~ words"."""
-    result: list[Piece] = []
-    removed, added, gap = "", "", ""
-
-    def end_passage() -> None:
-        nonlocal removed, added, gap
-        result.extend(
-            Piece(kind, text) for kind, text in (("removed", removed), ("added", added)) if text
-        )
-        if gap:
-            result.append(Piece("same", gap))
-        removed, added, gap = "", "", ""
-
-    for piece in pieces:
-        if piece.kind == "same":
-            if removed and added and piece.text.isspace():
-                gap += piece.text  # kept aside: it joins the passage if a change follows
-                continue
-            end_passage()
-            result.append(piece)
-            continue
-        if gap:
-            removed, added, gap = removed + gap, added + gap, ""
-        if piece.kind == "removed":
-            removed += piece.text
-        else:
-            added += piece.text
-    end_passage()
-    return result
 
 
 # ---------------------------------------------------------------- participants

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from cocreate.amendments import services
+from cocreate.consolidation.diffing import readable_diff
 from cocreate.live.services import create_event, end_event, start_event
 from tests.amendments.conftest import NEW_WORDING, guest_participant
 from tests.conftest import count_queries, join_as
@@ -101,7 +102,7 @@ def test_item_page_queries_do_not_grow_with_proposals(app, demo, guest, first_it
 def test_a_rewrite_reads_as_whole_phrases_not_a_comb_of_words():
     old = "We want clean and fair energy for all now."
     new = "We want cheap and fair power for everyone today."
-    pieces = services.readable_diff(old, new)
+    pieces = readable_diff(old, new)
     assert [(p.kind, p.text) for p in pieces] == [
         ("same", "We want "),
         ("removed", "clean"),
