@@ -61,4 +61,8 @@ class AmendmentVote(Base):
         sa.ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     value: Mapped[VoteValue] = mapped_column(enum_column(VoteValue))
+    # The event live when the vote was last cast, so rehearsal votes stay out of results.
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("live_event.id", ondelete="SET NULL"), index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -4,7 +4,6 @@ consolidation workspace share these functions."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,11 +34,9 @@ from cocreate.extensions import db
 from cocreate.live.services import live_event_id
 from cocreate.participation.models import Participant, VoteValue
 from cocreate.participation.results import (
-    SMALL_GROUP_THRESHOLD,
-    GroupTally,
     ItemResults,
-    Tally,
     in_scope,
+    results_from_rows,
 )
 from cocreate.participation.services import can_see_results
 
@@ -162,6 +159,7 @@ def cast_vote(
     else:
         vote.value = vote_value
         vote.updated_at = utcnow()
+    vote.event_id = live_event_id(amendment.item.consultation_id)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -284,34 +282,21 @@ def tally_amendments(
 ) -> dict[int, ItemResults]:
     """Results for each amendment, overall and per stakeholder group, in one query; outside
     moderator views groups of fewer than five voters are suppressed, as for items."""
-    overall: dict[int, Tally] = defaultdict(Tally)
-    per_group: dict[tuple[int, int], Tally] = defaultdict(Tally)
-    if amendment_ids:
-        rows = db.session.execute(
-            sa.select(
-                AmendmentVote.amendment_id,
-                Participant.stakeholder_group_id,
-                AmendmentVote.value,
-                sa.func.count(),
-            )
-            .join(Participant, AmendmentVote.participant_id == Participant.id)
-            .where(AmendmentVote.amendment_id.in_(amendment_ids))
-            .group_by(
-                AmendmentVote.amendment_id, Participant.stakeholder_group_id, AmendmentVote.value
-            )
+    if not amendment_ids:
+        return {}
+    query = (
+        sa.select(
+            AmendmentVote.amendment_id,
+            Participant.stakeholder_group_id,
+            AmendmentVote.value,
+            sa.func.count(),
         )
-        for amendment_id, group_id, value, count in rows:
-            overall[amendment_id].counts[value] += count
-            per_group[amendment_id, group_id].counts[value] += count
-    results = {}
-    for amendment_id in amendment_ids:
-        groups = []
-        for group in consultation.stakeholder_groups:
-            tally = per_group.get((amendment_id, group.id), Tally())
-            suppressed = not moderator and 0 < tally.votes < SMALL_GROUP_THRESHOLD
-            groups.append(GroupTally(group.name, tally, suppressed))
-        results[amendment_id] = ItemResults(overall[amendment_id], groups)
-    return results
+        .join(Participant, AmendmentVote.participant_id == Participant.id)
+        .where(AmendmentVote.amendment_id.in_(amendment_ids))
+        .group_by(AmendmentVote.amendment_id, Participant.stakeholder_group_id, AmendmentVote.value)
+    )
+    rows = db.session.execute(in_scope(query, AmendmentVote.event_id, consultation.id, None))
+    return results_from_rows(consultation, amendment_ids, rows, moderator=moderator)
 
 
 # ---------------------------------------------------------------- moderators

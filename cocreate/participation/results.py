@@ -111,19 +111,27 @@ def tally_items(
         .group_by(Vote.item_id, Participant.stakeholder_group_id, Vote.value)
     )
     rows = db.session.execute(in_scope(query, Vote.event_id, consultation.id, event_id))
+    return results_from_rows(consultation, item_ids, rows, moderator=moderator)
+
+
+def results_from_rows(
+    consultation: Consultation, subject_ids, rows, *, moderator: bool
+) -> dict[int, ItemResults]:
+    """Results per subject (an item, an amendment) from ``(subject id, group id, value,
+    count)`` rows; outside moderator views small groups are suppressed."""
     overall: dict[int, Tally] = defaultdict(Tally)
     per_group: dict[tuple[int, int], Tally] = defaultdict(Tally)
-    for item_id, group_id, value, count in rows:
-        overall[item_id].counts[value] += count
-        per_group[item_id, group_id].counts[value] += count
+    for subject_id, group_id, value, count in rows:
+        overall[subject_id].counts[value] += count
+        per_group[subject_id, group_id].counts[value] += count
     results = {}
-    for item_id in item_ids:
+    for subject_id in subject_ids:
         groups = []
         for group in consultation.stakeholder_groups:
-            tally = per_group.get((item_id, group.id), Tally())
+            tally = per_group.get((subject_id, group.id), Tally())
             suppressed = not moderator and 0 < tally.votes < SMALL_GROUP_THRESHOLD
             groups.append(GroupTally(group.name, tally, suppressed))
-        results[item_id] = ItemResults(overall[item_id], groups)
+        results[subject_id] = ItemResults(overall[subject_id], groups)
     return results
 
 

@@ -108,12 +108,15 @@ def upgrade():
     sa.Column('amendment_id', sa.Integer(), nullable=False),
     sa.Column('participant_id', sa.Integer(), nullable=False),
     sa.Column('value', sa.Enum('strongly_agree', 'agree', 'neutral', 'disagree', 'strongly_disagree', 'no_opinion', name='votevalue', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', cocreate.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['amendment_id'], ['amendment.id'], name=op.f('fk_amendment_vote_amendment_id_amendment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['live_event.id'], name=op.f('fk_amendment_vote_event_id_live_event'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_amendment_vote_participant_id_participant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('amendment_id', 'participant_id', name=op.f('pk_amendment_vote'))
     )
     with op.batch_alter_table('amendment_vote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_amendment_vote_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_amendment_vote_participant_id'), ['participant_id'], unique=False)
 
     op.create_table('comment_tag',
@@ -241,6 +244,7 @@ def downgrade():
     op.drop_table('comment_tag')
     with op.batch_alter_table('amendment_vote', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_amendment_vote_participant_id'))
+        batch_op.drop_index(batch_op.f('ix_amendment_vote_event_id'))
 
     op.drop_table('amendment_vote')
     with op.batch_alter_table('text_version', schema=None) as batch_op:

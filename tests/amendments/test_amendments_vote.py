@@ -10,6 +10,7 @@ from cocreate.consultations.models import ResultsVisibility, Status
 from cocreate.drafts.importing import parse_draft
 from cocreate.drafts.services import import_draft
 from cocreate.extensions import db
+from cocreate.live.services import create_event, end_event, start_event
 from cocreate.participation.models import VoteValue
 from tests.amendments.conftest import guest_participant
 from tests.conftest import DEMO_JSON, Browser, join_as, row_count
@@ -146,3 +147,19 @@ def test_small_groups_are_suppressed_for_participants(app, demo, author, proposa
     groups = {g.name: g for g in view.results.by_group}
     assert groups["Industry"].suppressed and not groups["Other"].suppressed
     assert view.results.overall.votes == 6
+
+
+def test_votes_cast_during_a_rehearsal_stay_out_of_a_proposals_results(
+    app, demo, moderator, proposal, voter
+):
+    rehearsal = create_event(demo, moderator, title="Dry run", format="webinar", is_rehearsal=True)
+    start_event(demo, moderator, rehearsal)
+    services.cast_vote(voter.participant, proposal, "disagree")
+    end_event(demo, moderator)
+    real = join_as(demo, "Industry", name="Di")
+    services.cast_vote(real.participant, proposal, "agree")
+
+    results = services.tally_amendments(demo, [proposal.id], moderator=True)[proposal.id]
+
+    assert results.overall.votes == 1
+    assert results.overall.counts[VoteValue.AGREE] == 1
