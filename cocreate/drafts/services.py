@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from cocreate.accounts.models import User
+from cocreate.audit.services import record
 from cocreate.authz import require_moderator
 from cocreate.consultations.models import Consultation, Status
 from cocreate.consultations.services import new_consultation
@@ -331,6 +332,7 @@ def create_document(
         position=position,
     )
     db.session.add(document)
+    record(consultation.id, actor, "document.create", ("document", None), title=document.title)
     db.session.commit()
     return document
 
@@ -343,6 +345,13 @@ def update_document(document: Document, actor: User, *, title: str, introduction
     document.introduction = check_text(
         introduction, field="introduction", max_len=INTRODUCTION_MAX, required=False
     )
+    record(
+        document.consultation_id,
+        actor,
+        "document.edit",
+        ("document", document.id),
+        title=document.title,
+    )
     db.session.commit()
 
 
@@ -354,6 +363,9 @@ def delete_document(document: Document, actor: User) -> None:
     consultation = document.consultation
     require_moderator(actor, consultation)
     ensure_editable(consultation)
+    record(
+        consultation.id, actor, "document.delete", ("document", document.id), title=document.title
+    )
     consultation.documents.remove(document)
     db.session.delete(document)
     for position, each in enumerate(consultation.documents):
@@ -461,6 +473,14 @@ def save_item(
     db.session.expire(item)
     if moved:
         renumber(document)
+    record(
+        consultation.id,
+        actor,
+        "item.edit",
+        ("item", item.id),
+        ref=values["ref"],
+        version=expected_version + 1,
+    )
     db.session.commit()
     return item
 
@@ -491,6 +511,7 @@ def create_item(
     item.set_ref(values["ref"])
     document.items.append(item)
     renumber(document)
+    record(consultation.id, actor, "item.create", ("item", None), ref=item.ref)
     with ref_clash_refused(values["ref"]):
         db.session.commit()
     return item
@@ -517,6 +538,7 @@ def delete_item(item: Item, actor: User) -> None:
     document = item.document
     require_moderator(actor, document.consultation)
     ensure_editable(document.consultation)
+    record(document.consultation_id, actor, "item.delete", ("item", item.id), ref=item.ref)
     document.items.remove(item)
     db.session.delete(item)
     renumber(document)

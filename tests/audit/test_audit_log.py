@@ -12,6 +12,7 @@ from cocreate.consultations.services import change_status
 from cocreate.extensions import db
 from cocreate.participation.models import Comment
 from tests.conftest import count_queries, join_as
+from tests.drafts.test_editing import edited_target
 
 
 def rows_of(page: str) -> list[str]:
@@ -124,3 +125,16 @@ def test_participants_and_strangers_are_sent_to_the_login_page(app, demo, guest,
 def test_an_empty_log_says_so(app, demo, moderator, web):
     web.login("mod@example.org")
     assert "No moderator action recorded yet." in web.get(f"/manage/{demo.id}/audit").text
+
+
+def test_draft_edits_are_in_the_log_with_the_item_they_changed(app, demo, moderator, web):
+    item = demo.documents[0].items[0]
+    web.login("mod@example.org")
+    editor = web.get(f"/manage/items/{item.id}/edit")
+    assert editor.status_code == 200
+    form = edited_target(item, title="A title the moderators rewrote")
+    saved = web.post(f"/manage/items/{item.id}/edit", form)
+    assert saved.status_code in (200, 302, 303), saved.text
+
+    rows = rows_of(web.get(f"/manage/{demo.id}/audit").text)
+    assert any("Edited a draft item" in row and item.ref in row for row in rows), rows
