@@ -113,3 +113,16 @@ def test_responses_vary_on_hx_request(client):
     for headers in ({}, {"HX-Request": "true"}):
         response = client.get("/join", headers=headers)
         assert "HX-Request" in response.vary
+
+
+def test_outside_tests_passwords_get_the_full_scrypt_cost(instance_dir, tmp_path):
+    from cocreate.accounts.models import User
+
+    app = create_app(
+        {"COCREATE_ENV": "development", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'd.db'}"}
+    )
+    with app.app_context():
+        user = User(email="someone@example.org")
+        user.set_password("a long enough password")
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    assert user.check_password("a long enough password")
