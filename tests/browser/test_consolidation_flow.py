@@ -160,7 +160,7 @@ def accept_the_proposal(tab, amendment_id: int) -> None:
     expect(page.locator("#text")).to_have_value(re.compile(r"published every six months"))
 
 
-def write_the_consolidated_text(tab) -> str:
+def write_the_consolidated_text(tab) -> None:
     page = tab.page
     text = page.locator("#text")
     final = f"{text.input_value()} {ADDED_SENTENCE}"
@@ -171,7 +171,6 @@ def write_the_consolidated_text(tab) -> str:
     expect(page.locator(".ws-status")).to_contain_text("version 2")
     expect(page.locator("#text")).to_have_value(final)
     expect(page.locator(".ws-version-list li")).to_have_count(2)
-    return final
 
 
 def dispose_of_one(tab) -> None:
@@ -209,9 +208,8 @@ def dispose_of_several(tab) -> None:
     bulk.get_by_label("Rationale, shown to participants").fill(BULK_RATIONALE)
     select_in_consolidated_text(page, ADDED_SENTENCE)
     bulk.get_by_role("button", name="Use the words selected in the consolidated text").click()
-    expect(bulk.get_by_label("Passage of the consolidated text it led to (optional)")).to_have_value(
-        ADDED_SENTENCE
-    )
+    passage = bulk.get_by_label("Passage of the consolidated text it led to (optional)")
+    expect(passage).to_have_value(ADDED_SENTENCE)
     bulk.get_by_role("button", name="Record for the selected comments").click()
     expect(page.get_by_text("2 dispositions recorded.")).to_be_visible()
     for text in (DUPLICATE_KEPT, SMALL_SUPPLIERS):
