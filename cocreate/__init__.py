@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from cocreate.consolidation.views import bp as consolidation_bp
     from cocreate.consultations.views import bp as consultations_bp
     from cocreate.drafts.views import bp as drafts_bp
+    from cocreate.exports.views import bp as exports_bp
     from cocreate.extensions import csrf
     from cocreate.live.views import bp as live_bp
     from cocreate.moderation.views import bp as moderation_bp
@@ -90,7 +91,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultations_bp)
     app.register_blueprint(drafts_bp)
     app.register_blueprint(live_bp)
-    for blueprint in (moderation_bp, amendments_bp, consolidation_bp, publication_bp, audit_bp):
+    for blueprint in (
+        moderation_bp,
+        amendments_bp,
+        consolidation_bp,
+        publication_bp,
+        audit_bp,
+        exports_bp,
+    ):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api_bp)

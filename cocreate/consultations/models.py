@@ -71,6 +71,9 @@ class Consultation(Base):
     # Moderation: comments wait for approval; comments with one of these words are marked.
     premoderation: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     review_words: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # How long participants' personal data (names, secrets) is kept after the consultation
+    # closes; ``None`` keeps it until a moderator erases it.
+    retention_days: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stakeholder_groups: Mapped[list[StakeholderGroup]] = relationship(

@@ -59,6 +59,9 @@ class Participant(Base):
     accepted_privacy_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A muted participant may still vote and read, but posts nothing more.
     muted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person's personal data was erased: their votes and comments stay in the
+    # results, anonymised, and nobody can act as them any more.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship()
