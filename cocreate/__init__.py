@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from cocreate.live.views import bp as live_bp
     from cocreate.moderation.views import bp as moderation_bp
     from cocreate.participation.views import bp as participation_bp
+    from cocreate.privacy.views import bp as privacy_bp
     from cocreate.publication.views import bp as publication_bp
 
     app.register_blueprint(participation_bp)
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         publication_bp,
         audit_bp,
         exports_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.

@@ -13,10 +13,14 @@ from flask import Flask
 from cocreate.accounts.models import Role
 from cocreate.accounts.services import create_user, generate_password, user_by_email
 from cocreate.consultations.models import Consultation
+from cocreate.db import utcnow
 from cocreate.drafts.importing import DraftFormatError, parse_draft
 from cocreate.drafts.services import import_draft
 from cocreate.errors import DomainError
+from cocreate.exports.options import parse_options
+from cocreate.exports.services import export
 from cocreate.extensions import db
+from cocreate.privacy.services import erase_expired, retention_due
 
 DEMO_FILE = Path(__file__).parent / "demo" / "renewable-energy-draft.json"
 DEMO_MODERATOR = "moderator@example.org"
@@ -96,6 +100,89 @@ def seed_demo_command() -> None:
     )
 
 
+@click.command("export")
+@click.argument("consultation_id", metavar="ID", type=int)
+@click.option(
+    "--format", "fmt", required=True, help="xlsx, csv (a zip of the tables), json or pdf."
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write; - writes to standard output.",
+)
+@click.option("--mode", default="shared", show_default=True, help="shared or full.")
+@click.option("--event", help="Only this live event (id or title).")
+@click.option("--group", help="Only this stakeholder group's participants (id or name).")
+@click.option("--region", help="Only this region's participants (id or name).")
+def export_command(consultation_id, fmt, output, mode, event, group, region) -> None:
+    """Export consultation ID's results to a file.
+
+    The command line acts as the operator, like an administrator: no account is needed
+    and the full mode is allowed. The file appears only once complete.
+    """
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise click.ClickException(f"There is no consultation {consultation_id}.")
+    try:
+        options = parse_options(consultation, mode=mode, event=event, group=group, region=region)
+        chosen, stream = export(consultation, None, fmt, options)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    if str(output) == "-":
+        out = click.get_binary_stream("stdout")
+        for chunk in stream:
+            out.write(chunk)
+        return
+    partial = output.with_name(output.name + ".part")
+    try:
+        with partial.open("wb") as file:
+            for chunk in stream:
+                file.write(chunk)
+        partial.replace(output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    click.echo(
+        f"Exported consultation {consultation.id} ({chosen.name}, {options.mode.value}) to "
+        f"{output}: {output.stat().st_size:,} bytes.",
+        err=True,
+    )
+
+
+@click.command("erase-expired")
+@click.option("--dry-run", is_flag=True, help="Only list what would be erased; change nothing.")
+def erase_expired_command(dry_run: bool) -> None:
+    """Erase participants' personal data where the retention period is over.
+
+    For consultations with a retention period, once it has run out after closing: names,
+    tokens and return codes go; votes and comments stay in the results, anonymised. Run it
+    daily (from cron or a systemd timer); running it again erases nothing more.
+    """
+    now = utcnow()
+    due = retention_due(now)
+    for entry in due:
+        consultation = entry.consultation
+        click.echo(
+            f"Consultation {consultation.id} “{consultation.title}”: {entry.pending} "
+            f"participant(s) to erase; kept {consultation.retention_days} days after closing, "
+            f"due since {entry.due_at:%Y-%m-%d %H:%M} UTC."
+        )
+    if dry_run:
+        pending = sum(entry.pending for entry in due)
+        click.echo(f"Dry run: {pending} participant(s) would be erased; nothing was changed.")
+        return
+    erased = erase_expired(now)
+    click.echo(f"Erased the personal data of {erased} participant(s).")
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_admin_command, import_draft_command, seed_demo_command):
+    for command in (
+        create_admin_command,
+        import_draft_command,
+        seed_demo_command,
+        export_command,
+        erase_expired_command,
+    ):
         app.cli.add_command(command)

@@ -42,3 +42,9 @@ class ChangePasswordForm(FlaskForm):
         validators=[EqualTo("new_password", _l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Token name"), validators=[DataRequired(), Length(max=80)], render_kw={"maxlength": 80}
+    )

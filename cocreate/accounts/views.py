@@ -6,8 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from cocreate.accounts import services
-from cocreate.accounts.forms import ChangePasswordForm, InviteModeratorForm, LoginForm
+from cocreate.accounts import services, tokens
+from cocreate.accounts.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    InviteModeratorForm,
+    LoginForm,
+)
 from cocreate.accounts.models import User
 from cocreate.authz import require_admin
 from cocreate.errors import DomainError
@@ -74,7 +79,48 @@ def account():
         else:
             flash(_("Your password is changed."), "success")
             return redirect(url_for(".account"))
-    return render_template("accounts/account.html", form=form)
+    return render_template("accounts/account.html", form=form, **tokens_context())
+
+
+def tokens_context(token_form: ApiTokenForm | None = None, new_secret: str | None = None) -> dict:
+    """What the account page's API tokens section needs; ``new_secret`` is shown once."""
+    return {
+        "tokens": tokens.tokens_of(current_user),
+        "token_form": token_form or ApiTokenForm(formdata=None, prefix="token"),
+        "new_secret": new_secret,
+    }
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    """The new secret is in this answer only: it is never stored, so never redirected to."""
+    form = ApiTokenForm(prefix="token")
+    if form.validate_on_submit():
+        try:
+            token, secret = tokens.create_token(current_user, form.name.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            return render_template(
+                "accounts/account.html",
+                form=ChangePasswordForm(formdata=None),
+                **tokens_context(new_secret=secret),
+                new_token=token,
+            )
+    return render_template(
+        "accounts/account.html",
+        form=ChangePasswordForm(formdata=None),
+        **tokens_context(form),
+    ), 422
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = tokens.revoke_token(current_user, token_id)
+    flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for(".account") + "#api-tokens")
 
 
 @bp.route("/admin/accounts", methods=["GET", "POST"])

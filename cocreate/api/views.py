@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_babel import gettext as _
 
 from cocreate.amendments import services as amendment_services
-from cocreate.api.auth import authenticated_participant, unauthenticated
+from cocreate.api.auth import authenticated_moderator, authenticated_participant, unauthenticated
 from cocreate.api.serializers import (
     amendment_json,
     comment_json,
@@ -24,11 +24,13 @@ from cocreate.api.serializers import (
     thread_json,
     vote_json,
 )
-from cocreate.authz import require_participant_of
+from cocreate.authz import require_moderator, require_participant_of
 from cocreate.consultations.services import find_by_join_code, get_consultation
 from cocreate.drafts.services import documents_with_items
 from cocreate.errorpages import json_error
 from cocreate.errors import InvalidInput, NotAuthenticated, ResultsHidden
+from cocreate.exports import services as exports
+from cocreate.exports.options import parse_options
 from cocreate.extensions import limiter
 from cocreate.live import notify
 from cocreate.live.broadcast import broadcaster
@@ -37,6 +39,7 @@ from cocreate.live.services import live_scope
 from cocreate.moderation.services import flag_comment
 from cocreate.participation import services
 from cocreate.participation.results import tally_items
+from cocreate.privacy.services import contributions_export
 from cocreate.publication.services import contributions_of
 from cocreate.ratelimits import (
     is_not_found,
@@ -87,6 +90,35 @@ def me():
 def my_comments():
     """You said, we did: the caller's own comments and proposals, and what became of them."""
     return contributions_json(contributions_of(authenticated_participant()))
+
+
+@bp.get("/me/data")
+def my_data():
+    """Everything the consultation keeps about the caller (the right of access)."""
+    return contributions_export(authenticated_participant())
+
+
+@bp.get("/consultations/<int:consultation_id>/export")
+def export(consultation_id: int):
+    """A moderator's export, streamed as it is written; needs a moderator's API token."""
+    moderator = authenticated_moderator()
+    consultation = get_consultation(consultation_id)
+    require_moderator(moderator, consultation)
+    args = request.args
+    options = parse_options(
+        consultation,
+        mode=args.get("mode"),
+        event=args.get("event"),
+        group=args.get("group"),
+        region=args.get("region"),
+    )
+    chosen, stream = exports.export(consultation, moderator, args.get("format"), options)
+    name = exports.download_name(consultation, chosen, options)
+    return Response(
+        stream_with_context(stream),
+        mimetype=chosen.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.get("/consultations/<int:consultation_id>")

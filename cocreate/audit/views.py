@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "comment.flags_dismissed": _l("Dismissed the flags on a comment"),
     "participant.mute": _l("Muted a participant"),
     "participant.unmute": _l("Unmuted a participant"),
+    "participant.erase": _l("Erased a participant's personal data"),
+    "participant.erase_expired": _l("Erased personal data at the end of the retention period"),
     "tag.rename": _l("Renamed a tag"),
     "tag.delete": _l("Deleted a tag"),
     "item.consolidate": _l("Saved a consolidated text"),

@@ -7,12 +7,14 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import TextInput
 
 from cocreate.consultations.models import ResultsVisibility
 from cocreate.moderation.wordlist import MAX_WORD_LENGTH, MAX_WORDS
@@ -42,6 +44,15 @@ class SettingsForm(NewConsultationForm):
     )
     privacy_notice = TextAreaField(
         _l("Privacy notice shown to participants"), validators=[Optional(), Length(max=10000)]
+    )
+    retention_days = IntegerField(
+        _l("Days to keep personal data after closing (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(1, 3650, message=_l("Give a number of days from 1 to 3650.")),
+        ],
+        widget=TextInput(),
+        render_kw={"inputmode": "numeric", "maxlength": 4},
     )
     stakeholder_groups = TextAreaField(
         _l("Stakeholder groups, one per line"), validators=[DataRequired(), Length(max=2000)]

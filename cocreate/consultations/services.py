@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from types import EllipsisType
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -26,6 +27,7 @@ from cocreate.errors import ConsultationClosed, InvalidInput, NotFound
 from cocreate.extensions import db
 from cocreate.moderation.wordlist import parse_review_words
 from cocreate.participation.models import Participant
+from cocreate.privacy.retention import check_retention_days
 
 # No look-alikes: 0/O, 1/I/l never appear, so a code read off a projector is typed right.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -201,14 +203,19 @@ def update_settings(
     results_visibility: str | None = None,
     premoderation: bool | None = None,
     review_words: str | None = None,
+    retention_days: int | None | EllipsisType = ...,
 ) -> Consultation:
     """``results_visibility`` (a :class:`ResultsVisibility` value), ``premoderation`` and
-    ``review_words`` (one word or phrase per line) are kept when None.
+    ``review_words`` (one word or phrase per line) are kept when None. ``retention_days``
+    (1 to 3650, or None to keep personal data until a moderator erases it) is kept when
+    left out.
 
     :raises NotAllowed, InvalidInput:
     """
     require_moderator(actor, consultation)
     words = parse_review_words(review_words) if review_words is not None else None
+    if retention_days is not ...:
+        retention_days = check_retention_days(retention_days)
     try:
         visibility = ResultsVisibility(results_visibility) if results_visibility else None
     except ValueError:
@@ -230,6 +237,8 @@ def update_settings(
                 consultation.premoderation = premoderation
             if words is not None:
                 consultation.review_words = "\n".join(words)
+            if retention_days is not ...:
+                consultation.retention_days = retention_days
     except InvalidInput:
         db.session.rollback()
         raise

@@ -139,6 +139,7 @@ def settings(consultation_id: int):
                 results_visibility=form.results_visibility.data,
                 premoderation=form.premoderation.data,
                 review_words=form.review_words.data or "",
+                retention_days=form.retention_days.data,
             )
         except InvalidInput as error:
             attach_error(form, error)
@@ -166,6 +167,7 @@ def settings_of(consultation: Consultation) -> dict:
         "results_visibility": consultation.results_visibility.value,
         "premoderation": consultation.premoderation,
         "review_words": consultation.review_words,
+        "retention_days": consultation.retention_days,
     }
 
 

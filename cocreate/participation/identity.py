@@ -31,6 +31,8 @@ def participant_in(consultation_id: int) -> Participant | None:
     participant = db.session.get(Participant, participant_id)
     if participant is None or participant.consultation_id != consultation_id:
         return None
+    if participant.erased_at is not None:  # their personal data is gone: nobody acts as them
+        return None
     return participant
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from cocreate.accounts.tokens import PREFIX as API_TOKEN_PREFIX
 from cocreate.consultations.models import Consultation, ResultsVisibility
 from cocreate.consultations.services import (
     ensure_accepts_input,
@@ -95,6 +96,8 @@ def join(
             field="display_name",
         )
     token = secrets.token_urlsafe(32)
+    while token.startswith(API_TOKEN_PREFIX):  # the API tells a moderator's token by it
+        token = secrets.token_urlsafe(32)
     return_code = random_code(RETURN_CODE_LENGTH)
     participant = Participant(
         consultation=consultation,
@@ -115,7 +118,9 @@ def participant_by_token(token: str | None) -> Participant:
     if not token:
         raise NotAuthenticated(_("Send your participant token as 'Authorization: Bearer …'."))
     participant = db.session.scalar(
-        sa.select(Participant).where(Participant.token_digest == digest(token))
+        sa.select(Participant).where(
+            Participant.token_digest == digest(token), Participant.erased_at.is_(None)
+        )
     )
     if participant is None:
         raise NotAuthenticated(_("This token is not valid."))
@@ -125,7 +130,10 @@ def participant_by_token(token: str | None) -> Participant:
 def participant_by_return_code(code: str) -> Participant:
     """Restore a participant on another device. :raises NotFound:"""
     participant = db.session.scalar(
-        sa.select(Participant).where(Participant.return_code_digest == digest(normalise_code(code)))
+        sa.select(Participant).where(
+            Participant.return_code_digest == digest(normalise_code(code)),
+            Participant.erased_at.is_(None),
+        )
     )
     if participant is None:
         raise NotFound(_("That return code is not known. Check it and try again."))

@@ -388,8 +388,11 @@ def visible_comment_counts(consultation: Consultation) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def activity(consultation: Consultation):
-    """One row per vote, comment and amendment outside rehearsals: who, during which event."""
+def activity(consultation: Consultation, narrow=None):
+    """One row per vote, comment and amendment outside rehearsals: who, during which event.
+
+    ``narrow(query, model)``, when given, replaces the rehearsal filter (exports pass their
+    event, group and region filters)."""
 
     def rows(model, is_vote: int, is_comment: int):
         query = sa.select(
@@ -399,15 +402,17 @@ def activity(consultation: Consultation):
             sa.literal_column(str(is_comment)).label("is_comment"),
         )
         query = of_consultation(query, consultation, model.item_id)
+        if narrow is not None:
+            return narrow(query, model)
         return in_scope(query, model.event_id, consultation.id, None)
 
     return sa.union_all(rows(Vote, 1, 0), rows(Comment, 0, 1), rows(Amendment, 0, 0)).subquery()
 
 
-def participation_figures(consultation: Consultation) -> dict[str, Any]:
+def participation_figures(consultation: Consultation, narrow=None) -> dict[str, Any]:
     """Participants (who voted, commented or proposed wording), voters and comments, per
     stakeholder group, per region and per live event; rehearsals are left out."""
-    acts = activity(consultation)
+    acts = activity(consultation, narrow)
     figures = (
         sa.func.count(sa.distinct(acts.c.participant_id)),
         sa.func.count(sa.distinct(sa.case((acts.c.is_vote == 1, acts.c.participant_id)))),
@@ -460,11 +465,12 @@ def participation_figures(consultation: Consultation) -> dict[str, Any]:
     }
 
 
-def hidden_counts(consultation: Consultation) -> dict[str, Any]:
+def hidden_counts(consultation: Consultation, narrow=None) -> dict[str, Any]:
     """How many comments were received and how many were hidden, per kind of reason.
 
     Merged duplicates count as duplicates; comments still awaiting approval were never
-    approved; a comment hidden without a reason counts as "other".
+    approved; a comment hidden without a reason counts as "other". ``narrow``: see
+    ``activity``.
     """
     query = sa.select(
         Comment.hidden,
@@ -473,12 +479,12 @@ def hidden_counts(consultation: Consultation) -> dict[str, Any]:
         Comment.merged_into_id.is_not(None),
         sa.func.count(),
     )
-    query = in_scope(
-        of_consultation(query, consultation, Comment.item_id),
-        Comment.event_id,
-        consultation.id,
-        None,
-    ).group_by(
+    query = of_consultation(query, consultation, Comment.item_id)
+    if narrow is not None:
+        query = narrow(query, Comment)
+    else:
+        query = in_scope(query, Comment.event_id, consultation.id, None)
+    query = query.group_by(
         Comment.hidden,
         Comment.hidden_reason,
         Comment.awaiting_approval,

@@ -1,0 +1,427 @@
+"""The printable report: the final roadmap and guideline, what changed from the draft, the
+votes per stakeholder group as charts, and the feedback annex ("you said, we did") with
+the participation and moderation figures.
+
+One template makes both the HTML page (the print preview) and the PDF, which WeasyPrint
+renders from it. The report is built in a fixed number of queries whatever the number of
+comments and votes, and covers what the export options say (see ``tables.Scope``): in the
+shared mode, no names, no hidden comment and no figure from fewer than 5 voters.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import weasyprint
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+from werkzeug.security import safe_join
+
+from cocreate.accounts.models import User
+from cocreate.amendments.models import Amendment
+from cocreate.consolidation.consensus import Consensus, consensus_of, percent
+from cocreate.consolidation.diffing import Piece, is_changed, readable_diff
+from cocreate.consolidation.models import Disposition
+from cocreate.consultations.models import Consultation, Region, StakeholderGroup
+from cocreate.drafts.models import Item
+from cocreate.exports.formats import register
+from cocreate.exports.options import ExportOptions
+from cocreate.exports.tables import (
+    AMENDMENT_STATUSES,
+    Scope,
+    amendment_tallies,
+    comment_status,
+    item_results,
+    mode_description,
+    tags_by_comment,
+)
+from cocreate.extensions import db
+from cocreate.moderation.forms import HIDE_REASON_LABELS
+from cocreate.participation.models import Comment, Participant, VoteValue
+from cocreate.participation.results import GroupTally, Tally, public_view
+from cocreate.publication import services as publication
+from cocreate.publication.views import labels as publication_labels
+
+# The chart's three parts, as the consensus signal reads votes: "no opinion" is left out.
+AGREE = (VoteValue.STRONGLY_AGREE, VoteValue.AGREE)
+NEUTRAL = (VoteValue.NEUTRAL,)
+DISAGREE = (VoteValue.DISAGREE, VoteValue.STRONGLY_DISAGREE)
+# WeasyPrint fetches the report's stylesheet from here; see ``StaticFiles``.
+PDF_BASE_URL = "https://report.cocreate.invalid"
+
+
+# ---------------------------------------------------------------- what the report shows
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One coloured part of a bar, in percent of the bar's width."""
+
+    kind: str  # agree, neutral or disagree
+    start: float
+    width: float
+
+
+@dataclass
+class ChartRow:
+    """One bar of an item's chart: everybody, or one stakeholder group."""
+
+    name: str
+    tally: Tally
+    suppressed: bool = False
+    overall: bool = False
+
+    def share(self, values: tuple[VoteValue, ...]) -> float | None:
+        if not self.tally.scored:
+            return None
+        return sum(self.tally.counts[value] for value in values) / self.tally.scored
+
+    @property
+    def agree(self) -> str:
+        return percent(self.share(AGREE))
+
+    @property
+    def neutral(self) -> str:
+        return percent(self.share(NEUTRAL))
+
+    @property
+    def disagree(self) -> str:
+        return percent(self.share(DISAGREE))
+
+    @property
+    def no_opinion(self) -> int:
+        return self.tally.counts[VoteValue.NO_OPINION]
+
+    @property
+    def segments(self) -> list[Segment]:
+        segments, start = [], 0.0
+        for kind, values in (("agree", AGREE), ("neutral", NEUTRAL), ("disagree", DISAGREE)):
+            width = round((self.share(values) or 0) * 100, 2)
+            if width:
+                segments.append(Segment(kind, start, width))
+            start = round(start + width, 2)
+        return segments
+
+
+@dataclass
+class Author:
+    group: str
+    region: str | None
+    name: str = ""  # the display name, in the full mode only
+
+    @property
+    def where(self) -> str:
+        return f"{self.group}, {self.region}" if self.region else self.group
+
+
+@dataclass
+class Entry:
+    """A comment or an amendment with its author and what was done with it."""
+
+    subject: Comment | Amendment
+    author: Author
+    disposition: Disposition | None
+    decided_by: str = ""  # full mode: the moderator who recorded the disposition
+    replies: list[Entry] = field(default_factory=list)
+    status: str = ""  # comments in the full mode: shown, hidden, awaiting approval, merged
+    tags: list[str] = field(default_factory=list)
+    diff: list[Piece] | None = None  # amendments: the wording against what it amended
+    votes: Tally | None = None  # amendments: the votes on it
+
+
+@dataclass
+class ReportItem:
+    item: Item
+    diff: list[Piece] | None  # None when the final text is the draft's
+    chart: list[ChartRow]
+    consensus: Consensus
+    comments: list[Entry]
+    amendments: list[Entry]
+
+    @property
+    def revised(self) -> bool:
+        return self.item.is_consolidated
+
+    @property
+    def final_text(self) -> str:
+        return self.item.final_text if self.item.is_consolidated else self.item.text
+
+    @property
+    def comment_count(self) -> int:
+        return len(self.comments) + sum(len(entry.replies) for entry in self.comments)
+
+
+@dataclass
+class ReportPart:
+    """A document, or one of its sections, with its items."""
+
+    title: str
+    text: str
+    items: list[ReportItem]
+
+
+@dataclass
+class ReportDocument:
+    title: str
+    introduction: str
+    is_roadmap: bool
+    sections: list[ReportPart]
+    items: list[ReportItem]  # items outside any section
+
+    @property
+    def all_items(self) -> list[ReportItem]:
+        return [item for part in [*self.sections, self] for item in part.items]
+
+
+@dataclass
+class Report:
+    consultation: Consultation
+    scope: Scope
+    documents: list[ReportDocument]
+    filters: list[tuple[str, str]]
+    mode: str
+    publication: publication.RevisionSummary | None
+    participation: dict[str, Any]
+    moderation: dict[str, Any]
+    labels: dict[str, Any]
+
+    @property
+    def full(self) -> bool:
+        return self.scope.full
+
+    @property
+    def items(self) -> list[ReportItem]:
+        return [item for document in self.documents for item in document.all_items]
+
+    @property
+    def with_feedback(self) -> list[ReportItem]:
+        return [item for item in self.items if item.comments or item.amendments]
+
+
+def build_report(consultation: Consultation, options: ExportOptions) -> Report:
+    """Everything the report shows, in a fixed number of queries."""
+    scope = Scope(consultation, options)
+    results = item_results(scope)
+    comments = comment_entries(scope)
+    amendments = amendment_entries(scope)
+
+    def report_item(item: Item) -> ReportItem:
+        moderator_view = results[item.id]
+        shown = moderator_view if scope.full else public_view(moderator_view)
+        pieces = readable_diff(item.text, item.final_text) if item.is_consolidated else None
+        return ReportItem(
+            item=item,
+            diff=pieces if pieces and is_changed(pieces) else None,
+            chart=chart_rows(shown.overall, shown.by_group, options),
+            # The signal reads every vote; groups under 5 voters never count in it.
+            consensus=consensus_of(moderator_view),
+            comments=comments.get(item.id, []),
+            amendments=amendments.get(item.id, []),
+        )
+
+    documents = [
+        ReportDocument(
+            title=document.title,
+            introduction=document.introduction,
+            is_roadmap=document.is_roadmap,
+            sections=[
+                ReportPart(
+                    section.title,
+                    section.description,
+                    [report_item(i) for i in document.items if i.section_id == section.id],
+                )
+                for section in document.sections
+            ],
+            items=[report_item(i) for i in document.items if i.section_id is None],
+        )
+        for document in scope.documents
+    ]
+    history = publication.revision_history(consultation.id)
+    return Report(
+        consultation=consultation,
+        scope=scope,
+        documents=documents,
+        filters=filter_names(scope),
+        mode=mode_description(scope),
+        publication=history[0] if history else None,
+        participation=publication.participation_figures(consultation, narrow=shown(scope)),
+        moderation=publication.hidden_counts(consultation, narrow=in_scope(scope)),
+        labels={
+            **publication_labels(),
+            "hide_reasons": HIDE_REASON_LABELS,
+            "amendment_statuses": AMENDMENT_STATUSES,
+        },
+    )
+
+
+def chart_rows(overall: Tally, by_group: list[GroupTally], options: ExportOptions):
+    """Everybody, then each group; filtered to one group, that group only."""
+    rows = [ChartRow(_("All participants"), overall, overall=True)]
+    if options.group_id is None:
+        rows += [ChartRow(g.name, g.tally, g.suppressed) for g in by_group]
+    return rows
+
+
+def filter_names(scope: Scope) -> list[tuple[str, str]]:
+    options = scope.options
+    event = scope.events.get(options.event_id)
+    every = _("All")
+    return [
+        (_("Live event"), event.title if event else _("All events (rehearsals left out)")),
+        (_("Stakeholder group"), scope.groups.get(options.group_id, every)),
+        (_("Region"), scope.regions.get(options.region_id, every)),
+    ]
+
+
+def in_scope(scope: Scope):
+    """``narrow`` for the publication's figures: the rows of the report's filters."""
+
+    def narrow(query, model):
+        joined = query.join(Participant, model.participant_id == Participant.id)
+        return scope.restrict(joined, model.event_id)
+
+    return narrow
+
+
+def shown(scope: Scope):
+    """``narrow`` for the participation figures: what the report shows (in the shared
+    mode, no hidden comment or amendment)."""
+    restrict = in_scope(scope)
+
+    def narrow(query, model):
+        query = restrict(query, model)
+        if model is Comment:
+            return scope.shown_comments(query)
+        if model is Amendment:
+            return scope.shown_amendments(query)
+        return query
+
+    return narrow
+
+
+# ---------------------------------------------------------------- the annex
+
+
+def contributions(scope: Scope, model):
+    """Comments or amendments in scope with their author's group, region and name, the
+    disposition and who recorded it, in the draft's order then oldest first."""
+    query = (
+        sa.select(
+            model,
+            StakeholderGroup.name,
+            Region.name,
+            Participant.display_name,
+            Disposition,
+            User,
+        )
+        .join(Participant, model.participant_id == Participant.id)
+        .join(StakeholderGroup, Participant.stakeholder_group_id == StakeholderGroup.id)
+        .outerjoin(Region, Participant.region_id == Region.id)
+        .outerjoin(Disposition, getattr(Disposition, f"{model.__tablename__}_id") == model.id)
+        .outerjoin(User, Disposition.decided_by_id == User.id)
+        .order_by(model.created_at, model.id)
+    )
+    query = scope.restrict(query, model.event_id)
+    if model is Comment:
+        return scope.shown_comments(query).options(selectinload(Comment.answers))
+    return scope.shown_amendments(query)
+
+
+def entry(scope: Scope, subject, group, region, name, disposition, decided_by) -> Entry:
+    return Entry(
+        subject=subject,
+        author=Author(group, region, name if scope.full else ""),
+        disposition=disposition,
+        decided_by=decided_by.name if scope.full and decided_by is not None else "",
+    )
+
+
+def comment_entries(scope: Scope) -> dict[int, list[Entry]]:
+    """Each item's comments, replies under the comment they answer (a reply whose comment
+    is outside the report is left out with it)."""
+    tags = tags_by_comment(scope) if scope.full else {}
+    threads: dict[int, Entry] = {}
+    replies: list[Entry] = []
+    for comment, *about in db.session.execute(contributions(scope, Comment)):
+        found = entry(scope, comment, *about)
+        if scope.full:
+            found.status = comment_status(
+                comment.hidden, comment.awaiting_approval, comment.merged_into_id
+            )
+            found.tags = tags.get(comment.id, [])
+        if comment.parent_id is None:
+            threads[comment.id] = found
+        else:
+            replies.append(found)
+    for reply in replies:
+        if reply.subject.parent_id in threads:
+            threads[reply.subject.parent_id].replies.append(reply)
+    by_item: dict[int, list[Entry]] = defaultdict(list)
+    for thread in threads.values():
+        by_item[thread.subject.item_id].append(thread)
+    return by_item
+
+
+def amendment_entries(scope: Scope) -> dict[int, list[Entry]]:
+    tallies = amendment_tallies(scope)
+    by_item: dict[int, list[Entry]] = defaultdict(list)
+    for amendment, *about in db.session.execute(contributions(scope, Amendment)):
+        found = entry(scope, amendment, *about)
+        found.diff = readable_diff(amendment.base_text, amendment.text)
+        found.votes = tallies.get(amendment.id) or Tally()
+        by_item[amendment.item_id].append(found)
+    return by_item
+
+
+# ---------------------------------------------------------------- HTML and PDF
+
+
+def render_report(consultation: Consultation, options: ExportOptions, *, for_pdf=False) -> str:
+    """The report as an HTML page; ``for_pdf`` leaves out what only a screen needs."""
+    return render_template(
+        "exports/report.html",
+        report=build_report(consultation, options),
+        options=options,
+        for_pdf=for_pdf,
+    )
+
+
+@register("pdf", "application/pdf", "pdf")
+def write_pdf(consultation: Consultation, options: ExportOptions) -> Iterator[bytes]:
+    """The report as a PDF: the HTML page rendered by WeasyPrint, in one piece."""
+    # Outside a request (the command line), templates still need one for ``url_for``.
+    context = nullcontext() if has_request_context() else current_app.test_request_context()
+    with context:
+        html = render_report(consultation, options, for_pdf=True)
+        fetcher = StaticFiles(
+            Path(current_app.static_folder), PDF_BASE_URL + url_for("static", filename="")
+        )
+    yield weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
+
+
+class StaticFiles(URLFetcher):
+    """Gives WeasyPrint the app's static files (the report's stylesheet) and nothing else:
+    rendering a report never reads the network or any other file."""
+
+    def __init__(self, folder: Path, prefix: str) -> None:
+        super().__init__()
+        self.folder = folder
+        self.prefix = prefix
+
+    def fetch(self, url, headers=None):
+        if not url.startswith(self.prefix):
+            raise ValueError(f"The report does not load {url}")
+        path = safe_join(str(self.folder), url.removeprefix(self.prefix).split("?")[0])
+        if path is None or not Path(path).is_file():
+            raise ValueError(f"No static file for {url}")
+        media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, Path(path).read_bytes(), {"Content-Type": media_type})
