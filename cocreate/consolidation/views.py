@@ -9,7 +9,6 @@ comment may come from htmx, which gets that comment's entry back.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,8 +26,9 @@ from cocreate.consultations.views import load_managed
 from cocreate.drafts.models import Item
 from cocreate.errorpages import handle_domain_error
 from cocreate.errors import DomainError, EditConflict, InvalidInput, NotFound
-from cocreate.extensions import db, login_manager
+from cocreate.extensions import db
 from cocreate.forms import attach_error
+from cocreate.logins import send_guests_to_login
 from cocreate.moderation.forms import HIDE_REASON_LABELS
 from cocreate.participation.forms import VOTE_LABELS
 from cocreate.participation.results import tally_by_event, tally_by_region, tally_items
@@ -41,15 +41,8 @@ bp = Blueprint("consolidation", __name__)
 GROUP_KEY = re.compile(r"[a-z0-9_-]{1,40}")
 
 
-@bp.before_request
-def require_login():
-    """Only moderators consolidate; guests are sent to the login page (htmx: the whole page)."""
-    if current_user.is_authenticated:
-        return None
-    if is_htmx():
-        page = urlsplit(request.headers.get("HX-Current-URL", "")).path or request.path
-        return "", 401, {"HX-Redirect": url_for("accounts.login", next=page)}
-    return login_manager.unauthorized()
+# Only moderators consolidate; guests are sent to the login page.
+bp.before_request(send_guests_to_login)
 
 
 @bp.errorhandler(DomainError)

@@ -10,7 +10,6 @@ for htmx a message in the page's alert region.
 from __future__ import annotations
 
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,8 +30,8 @@ from cocreate.drafts.forms import (
 from cocreate.drafts.models import Document, Item, Section
 from cocreate.errorpages import handle_domain_error
 from cocreate.errors import DomainError, EditConflict, InvalidInput
-from cocreate.extensions import login_manager
 from cocreate.forms import attach_error
+from cocreate.logins import send_guests_to_login
 from cocreate.templating import is_htmx
 
 bp = Blueprint("drafts", __name__, url_prefix="/manage")
@@ -40,18 +39,8 @@ bp = Blueprint("drafts", __name__, url_prefix="/manage")
 ItemForm = TargetForm | PracticeForm
 
 
-@bp.before_request
-def require_login():
-    """Only moderators write drafts; guests are sent to the login page.
-
-    An htmx request would put the login page inside the editor, so the whole page goes.
-    """
-    if current_user.is_authenticated:
-        return None
-    if is_htmx():
-        page = urlsplit(request.headers.get("HX-Current-URL", "")).path or request.path
-        return "", 401, {"HX-Redirect": url_for("accounts.login", next=page)}
-    return login_manager.unauthorized()
+# Only moderators write drafts; guests are sent to the login page.
+bp.before_request(send_guests_to_login)
 
 
 @bp.errorhandler(DomainError)

@@ -20,14 +20,14 @@ from cocreate.accounts.models import User
 from cocreate.audit.services import record
 from cocreate.authz import require_moderator
 from cocreate.consultations.models import Consultation
-from cocreate.consultations.services import ensure_accepts_input
 from cocreate.db import utcnow
 from cocreate.drafts.models import Item
 from cocreate.drafts.services import check_text
-from cocreate.errors import InvalidInput, NotAllowed, NotFound
+from cocreate.errors import InvalidInput, NotFound
 from cocreate.extensions import db
 from cocreate.moderation.models import Flag, HideReason, ModeratorAnswer, Tag, comment_tag
 from cocreate.participation.models import Comment, Participant, Support
+from cocreate.participation.services import count_once, others_visible_comment
 
 HIDE_NOTE_MAX = 300
 ANSWER_MAX = 2000
@@ -282,18 +282,6 @@ def mute_participant(participant: Participant, actor: User) -> Participant:
 def unmute_participant(participant: Participant, actor: User) -> Participant:
     """:raises NotAllowed:"""
     return set_muted(participant, actor, False)
-
-
-def ensure_not_muted(participant: Participant) -> None:
-    """:raises NotAllowed: for a muted participant."""
-    if participant.muted_at is not None:
-        raise NotAllowed(
-            _(
-                "The moderators have muted you in this consultation: you can still read "
-                "and vote, but you cannot post comments or replies."
-            ),
-            field="body",
-        )
 
 
 # -- merging -------------------------------------------------------------------------------
@@ -606,30 +594,10 @@ def flag_comment(participant: Participant, comment_id: int) -> Comment:
     :raises NotAllowed: for one's own comment.
     :raises ConsultationClosed: when the consultation does not accept input now.
     """
-    comment = db.session.get(Comment, comment_id)
-    if (
-        comment is None
-        or comment.hidden
-        or comment.item.consultation_id != participant.consultation_id
-    ):
-        raise NotFound(_("There is no such comment in your consultation."))
-    if comment.participant_id == participant.id:
-        raise NotAllowed(_("You cannot flag your own comment."))
-    ensure_accepts_input(participant.consultation)
-    if db.session.get(Flag, (comment.id, participant.id)) is None:
-        db.session.add(Flag(comment_id=comment.id, participant_id=participant.id))
-        # Counted in the same transaction, as supports are, so the queue sorts on a column.
-        db.session.execute(
-            sa.update(Comment)
-            .where(Comment.id == comment.id)
-            .values(flag_count=Comment.flag_count + 1)
-            .execution_options(synchronize_session=False)
-        )
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:
-            db.session.rollback()  # a double tap raced itself: the first one counted
-        db.session.refresh(comment)
+    comment = others_visible_comment(
+        participant, comment_id, _("You cannot flag your own comment.")
+    )
+    count_once(Flag(comment_id=comment.id, participant_id=participant.id), comment)
     return comment
 
 

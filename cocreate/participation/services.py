@@ -30,7 +30,7 @@ from cocreate.errors import (
 )
 from cocreate.extensions import db
 from cocreate.live.services import live_event_id
-from cocreate.moderation.services import ensure_not_muted
+from cocreate.moderation.models import Flag
 from cocreate.moderation.wordlist import needs_review
 from cocreate.participation.models import Comment, Participant, Support, Vote, VoteValue
 from cocreate.participation.results import in_scope
@@ -301,12 +301,37 @@ def comment_with_key(participant: Participant, key: str) -> Comment | None:
     )
 
 
+def ensure_not_muted(participant: Participant) -> None:
+    """:raises NotAllowed: for a muted participant."""
+    if participant.muted_at is not None:
+        raise NotAllowed(
+            _(
+                "The moderators have muted you in this consultation: you can still read "
+                "and vote, but you cannot post comments or replies."
+            ),
+            field="body",
+        )
+
+
 def support_comment(participant: Participant, comment_id: int) -> Comment:
     """Back another participant's comment, once; supporting again changes nothing.
 
     :raises NotFound: for an unknown, hidden or other consultation's comment.
     :raises NotAllowed: for one's own comment.
     :raises ConsultationClosed: when the consultation does not accept input now.
+    """
+    comment = others_visible_comment(
+        participant, comment_id, _("You cannot support your own comment.")
+    )
+    count_once(Support(comment_id=comment.id, participant_id=participant.id), comment)
+    return comment
+
+
+def others_visible_comment(participant: Participant, comment_id: int, own: str) -> Comment:
+    """A visible comment of another participant of the same open consultation.
+
+    :raises NotFound, NotAllowed: (with ``own`` as the message for one's own comment),
+        ConsultationClosed:
     """
     comment = db.session.get(Comment, comment_id)
     if (
@@ -316,24 +341,31 @@ def support_comment(participant: Participant, comment_id: int) -> Comment:
     ):
         raise NotFound(_("There is no such comment in your consultation."))
     if comment.participant_id == participant.id:
-        raise NotAllowed(_("You cannot support your own comment."))
+        raise NotAllowed(own)
     ensure_accepts_input(participant.consultation)
-    already = db.session.get(Support, (comment.id, participant.id))
-    if already is None:
-        db.session.add(Support(comment_id=comment.id, participant_id=participant.id))
-        # Counted in the same transaction, so the number is right without a COUNT per page.
-        db.session.execute(
-            sa.update(Comment)
-            .where(Comment.id == comment.id)
-            .values(support_count=Comment.support_count + 1)
-            .execution_options(synchronize_session=False)
-        )
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:
-            db.session.rollback()  # a double tap raced itself: the first one counted
-        db.session.refresh(comment)
     return comment
+
+
+def count_once(mark: Support | Flag, comment: Comment) -> None:
+    """Store a participant's support or flag of ``comment`` unless it is there already,
+    and count it on the comment in the same transaction, so pages sort and show the number
+    without a COUNT; a double tap that races itself counts once."""
+    key = (mark.comment_id, mark.participant_id)
+    if db.session.get(type(mark), key) is not None:
+        return
+    counter = Comment.support_count if isinstance(mark, Support) else Comment.flag_count
+    db.session.add(mark)
+    db.session.execute(
+        sa.update(Comment)
+        .where(Comment.id == comment.id)
+        .values({counter: counter + 1})
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # the other tap counted
+    db.session.refresh(comment)
 
 
 def supported_by(participant: Participant, comment_ids: list[int]) -> set[int]:
