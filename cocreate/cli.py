@@ -17,6 +17,7 @@ from cocreate.db import utcnow
 from cocreate.drafts.importing import DraftFormatError, parse_draft
 from cocreate.drafts.services import import_draft
 from cocreate.errors import DomainError
+from cocreate.exports.importing import ExportFileError, import_consultation
 from cocreate.exports.options import parse_options
 from cocreate.exports.services import export
 from cocreate.extensions import db
@@ -113,7 +114,7 @@ def seed_demo_command() -> None:
     help="The file to write; - writes to standard output.",
 )
 @click.option("--mode", default="shared", show_default=True, help="shared or full.")
-@click.option("--event", help="Only this live event (id or title).")
+@click.option("--event", help="Only this live event (its id).")
 @click.option("--group", help="Only this stakeholder group's participants (id or name).")
 @click.option("--region", help="Only this region's participants (id or name).")
 def export_command(consultation_id, fmt, output, mode, event, group, region) -> None:
@@ -151,6 +152,55 @@ def export_command(consultation_id, fmt, output, mode, event, group, region) -> 
     )
 
 
+@click.command("import-consultation")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--moderator", "moderator_email", help="Email of a moderator to add.")
+def import_consultation_command(file: Path, as_json: bool, moderator_email: str | None) -> None:
+    """Import a full JSON export (cocreate-export/1) as a new consultation.
+
+    The file's moderators who have an account here moderate it. Participants get new
+    secrets: nobody can sign in as them again.
+    """
+    moderators = []
+    if moderator_email:
+        moderator = user_by_email(moderator_email)
+        if moderator is None:
+            raise click.ClickException(f"No account has the address {moderator_email}.")
+        moderators.append(moderator)
+    try:
+        imported = import_consultation(file.read_bytes(), moderators=moderators)
+    except ExportFileError as error:
+        if as_json:
+            click.echo(
+                json.dumps({"imported": False, "problems": error.problems}, ensure_ascii=False)
+            )
+            raise SystemExit(1) from None
+        raise click.ClickException(f"{file.name} was not imported:\n{error}") from None
+    consultation = imported.consultation
+    report = {
+        "imported": True,
+        "id": consultation.id,
+        "join_code": consultation.join_code,
+        "title": consultation.title,
+        **imported.counts,
+        "unknown_accounts": imported.unknown_accounts,
+    }
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(
+        f"Imported consultation {report['id']} “{report['title']}” with {report['items']} "
+        f"items, {report['participants']} participants, {report['comments']} comments and "
+        f"{report['votes']} votes; join code {report['join_code']}."
+    )
+    if imported.unknown_accounts:
+        click.echo(
+            "No account here has these addresses, so what they did is kept without its "
+            "author: " + ", ".join(imported.unknown_accounts)
+        )
+
+
 @click.command("erase-expired")
 @click.option("--dry-run", is_flag=True, help="Only list what would be erased; change nothing.")
 def erase_expired_command(dry_run: bool) -> None:
@@ -183,6 +233,7 @@ def init_app(app: Flask) -> None:
         import_draft_command,
         seed_demo_command,
         export_command,
+        import_consultation_command,
         erase_expired_command,
     ):
         app.cli.add_command(command)

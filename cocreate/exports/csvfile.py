@@ -19,13 +19,16 @@ from datetime import datetime
 from cocreate.consultations.models import Consultation
 from cocreate.exports.formats import register
 from cocreate.exports.options import ExportOptions
-from cocreate.exports.tables import Cell, Table, tables
+from cocreate.exports.tables import Table, tables
 
 BOM = "\ufeff"
 # Characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
 # Text gathered before it is compressed, and compressed bytes gathered before they are sent.
 CHUNK = 64 * 1024
+# zlib's fastest level: compressing takes a third of the time of the default for files
+# about 15 % larger, and the export is sent as it is compressed.
+COMPRESSION = 1
 
 
 class Outbox:
@@ -54,7 +57,9 @@ class Outbox:
 @register("csv", "application/zip", "zip")
 def write(consultation: Consultation, options: ExportOptions) -> Iterator[bytes]:
     outbox = Outbox()
-    with zipfile.ZipFile(outbox, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(
+        outbox, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSION
+    ) as archive:
         for table in tables(consultation, options):
             with archive.open(f"{table.name}.csv", "w") as entry:
                 for text in csv_text(table):
@@ -70,18 +75,22 @@ def csv_text(table: Table) -> Iterator[str]:
     buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow([column.title for column in table.columns])
+    starts = FORMULA_STARTS
     for row in table.rows:
-        writer.writerow([csv_cell(value) for value in row])
+        # The hot loop of the export: `csv_cell` inlined, as a call per cell costs more.
+        writer.writerow(
+            [
+                ("'" + value if value[:1] in starts else value)
+                if value.__class__ is str
+                # "YYYY-MM-DD HH:MM:SS" of a UTC time; str() is quicker than strftime().
+                else str(value)[:19]
+                if isinstance(value, datetime)
+                else value
+                for value in row
+            ]
+        )
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def csv_cell(value: Cell) -> Cell:
-    if isinstance(value, str):
-        return "'" + value if value[:1] in FORMULA_STARTS else value
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return value

@@ -195,7 +195,10 @@ class Refs:
                     .order_by(Participant.id)
                 ),
             )
-            self.accounts = dict(db.session.execute(sa.select(User.id, User.email)).tuples().all())
+            self.accounts = {
+                user_id: email
+                for user_id, email in db.session.execute(sa.select(User.id, User.email))
+            }
 
     def participant(self, participant_id: int) -> str:
         """Full mode: the participant's number. Shared mode: a pseudonym numbered in the

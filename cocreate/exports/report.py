@@ -29,14 +29,14 @@ from werkzeug.security import safe_join
 from cocreate.accounts.models import User
 from cocreate.amendments.models import Amendment
 from cocreate.consolidation.consensus import Consensus, consensus_of, percent
-from cocreate.consolidation.diffing import Piece, is_changed, readable_diff
+from cocreate.consolidation.diffing import TOKEN, Piece, is_changed, readable_diff
 from cocreate.consolidation.models import Disposition
 from cocreate.consultations.models import Consultation, Region, StakeholderGroup
 from cocreate.drafts.models import Item
 from cocreate.exports.formats import register
+from cocreate.exports.forms import ExportForm
 from cocreate.exports.options import ExportOptions
 from cocreate.exports.tables import (
-    AMENDMENT_STATUSES,
     Scope,
     amendment_tallies,
     comment_status,
@@ -55,6 +55,8 @@ from cocreate.publication.views import labels as publication_labels
 AGREE = (VoteValue.STRONGLY_AGREE, VoteValue.AGREE)
 NEUTRAL = (VoteValue.NEUTRAL,)
 DISAGREE = (VoteValue.DISAGREE, VoteValue.STRONGLY_DISAGREE)
+# Unchanged words kept on either side of a change under "what changed from the draft".
+CONTEXT_WORDS = 8
 # WeasyPrint fetches the report's stylesheet from here; see ``StaticFiles``.
 PDF_BASE_URL = "https://report.cocreate.invalid"
 
@@ -142,7 +144,8 @@ class Entry:
 class ReportItem:
     item: Item
     diff: list[Piece] | None  # None when the final text is the draft's
-    chart: list[ChartRow]
+    chart: list[ChartRow]  # everybody, then each group with votes
+    silent: list[str]  # the groups without votes
     consensus: Consensus
     comments: list[Entry]
     amendments: list[Entry]
@@ -218,10 +221,12 @@ def build_report(consultation: Consultation, options: ExportOptions) -> Report:
         moderator_view = results[item.id]
         shown = moderator_view if scope.full else public_view(moderator_view)
         pieces = readable_diff(item.text, item.final_text) if item.is_consolidated else None
+        chart, silent = chart_rows(shown.overall, shown.by_group, options)
         return ReportItem(
             item=item,
-            diff=pieces if pieces and is_changed(pieces) else None,
-            chart=chart_rows(shown.overall, shown.by_group, options),
+            diff=around_changes(pieces) if pieces and is_changed(pieces) else None,
+            chart=chart,
+            silent=silent,
             # The signal reads every vote; groups under 5 voters never count in it.
             consensus=consensus_of(moderator_view),
             comments=comments.get(item.id, []),
@@ -255,20 +260,40 @@ def build_report(consultation: Consultation, options: ExportOptions) -> Report:
         publication=history[0] if history else None,
         participation=publication.participation_figures(consultation, narrow=shown(scope)),
         moderation=publication.hidden_counts(consultation, narrow=in_scope(scope)),
-        labels={
-            **publication_labels(),
-            "hide_reasons": HIDE_REASON_LABELS,
-            "amendment_statuses": AMENDMENT_STATUSES,
-        },
+        labels={**publication_labels(), "hide_reasons": HIDE_REASON_LABELS},
     )
 
 
-def chart_rows(overall: Tally, by_group: list[GroupTally], options: ExportOptions):
-    """Everybody, then each group; filtered to one group, that group only."""
+def chart_rows(
+    overall: Tally, by_group: list[GroupTally], options: ExportOptions
+) -> tuple[list[ChartRow], list[str]]:
+    """Everybody, then each group that voted, and the names of those that did not; a
+    report filtered to one group has no rows per group."""
     rows = [ChartRow(_("All participants"), overall, overall=True)]
-    if options.group_id is None:
-        rows += [ChartRow(g.name, g.tally, g.suppressed) for g in by_group]
-    return rows
+    if options.group_id is not None:
+        return rows, []
+    rows += [ChartRow(g.name, g.tally, g.suppressed) for g in by_group if g.tally.votes]
+    return rows, [g.name for g in by_group if not g.tally.votes]
+
+
+def around_changes(pieces: list[Piece], words: int = CONTEXT_WORDS) -> list[Piece]:
+    """The diff with each long unchanged run cut down to a few words either side of the
+    changes around it: the final text stands in full above it."""
+    trimmed = []
+    for index, piece in enumerate(pieces):
+        tokens = TOKEN.findall(piece.text)
+        starts = [position for position, token in enumerate(tokens) if not token.isspace()]
+        after_change, before_change = index > 0, index < len(pieces) - 1
+        if piece.kind != "same" or len(starts) <= words * (after_change + before_change) + 3:
+            trimmed.append(piece)
+            continue
+        head = "".join(tokens[: starts[words]]) if after_change else ""
+        tail = "".join(tokens[starts[-words] :]) if before_change else ""
+        if not before_change:
+            trimmed.append(Piece("same", head.rstrip() + " …"))
+        else:
+            trimmed.append(Piece("same", f"{head}… {tail}"))
+    return trimmed
 
 
 def filter_names(scope: Scope) -> list[tuple[str, str]]:
@@ -348,16 +373,16 @@ def entry(scope: Scope, subject, group, region, name, disposition, decided_by) -
 def comment_entries(scope: Scope) -> dict[int, list[Entry]]:
     """Each item's comments, replies under the comment they answer (a reply whose comment
     is outside the report is left out with it)."""
-    tags = tags_by_comment(scope) if scope.full else {}
+    tags = tags_by_comment(scope)
     threads: dict[int, Entry] = {}
     replies: list[Entry] = []
     for comment, *about in db.session.execute(contributions(scope, Comment)):
         found = entry(scope, comment, *about)
+        found.tags = tags.get(comment.id, [])
         if scope.full:
             found.status = comment_status(
                 comment.hidden, comment.awaiting_approval, comment.merged_into_id
             )
-            found.tags = tags.get(comment.id, [])
         if comment.parent_id is None:
             threads[comment.id] = found
         else:
@@ -385,14 +410,34 @@ def amendment_entries(scope: Scope) -> dict[int, list[Entry]]:
 # ---------------------------------------------------------------- HTML and PDF
 
 
-def render_report(consultation: Consultation, options: ExportOptions, *, for_pdf=False) -> str:
-    """The report as an HTML page; ``for_pdf`` leaves out what only a screen needs."""
+def render_report(
+    consultation: Consultation, options: ExportOptions, *, form: ExportForm | None = None
+) -> str:
+    """The report as an HTML page; with the download page's ``form``, the screen's
+    toolbar to change the mode and filters and to download the PDF (the PDF has none)."""
     return render_template(
         "exports/report.html",
         report=build_report(consultation, options),
-        options=options,
-        for_pdf=for_pdf,
+        form=form,
+        for_pdf=form is None,
+        pdf_url=url_for(
+            "exports.download",
+            consultation_id=consultation.id,
+            format="pdf",
+            **query_args(options),
+        ),
     )
+
+
+def query_args(options: ExportOptions) -> dict[str, str | int]:
+    """The options as the report's and the download's query arguments."""
+    chosen = {
+        "mode": options.mode.value,
+        "event": options.event_id,
+        "group": options.group_id,
+        "region": options.region_id,
+    }
+    return {name: value for name, value in chosen.items() if value is not None}
 
 
 @register("pdf", "application/pdf", "pdf")
@@ -401,7 +446,7 @@ def write_pdf(consultation: Consultation, options: ExportOptions) -> Iterator[by
     # Outside a request (the command line), templates still need one for ``url_for``.
     context = nullcontext() if has_request_context() else current_app.test_request_context()
     with context:
-        html = render_report(consultation, options, for_pdf=True)
+        html = render_report(consultation, options)
         fetcher = StaticFiles(
             Path(current_app.static_folder), PDF_BASE_URL + url_for("static", filename="")
         )

@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -93,7 +94,8 @@ class Table:
 
 
 def tables(consultation: Consultation, options: ExportOptions) -> Iterator[Table]:
-    """The summary, items, comments, amendments and votes tables, in that order.
+    """The summary, items, comments, amendments and votes tables, in that order, and in
+    full mode the participants with their names.
 
     Each table's queries run while its rows are read: read a table's rows before asking
     for the next table.
@@ -104,6 +106,8 @@ def tables(consultation: Consultation, options: ExportOptions) -> Iterator[Table
     yield Table("comments", comment_columns(scope), comment_rows(scope))
     yield Table("amendments", amendment_columns(scope), amendment_rows(scope))
     yield Table("votes", vote_columns(scope), vote_rows(scope))
+    if scope.full:
+        yield Table("participants", participant_columns(), participant_rows(scope))
 
 
 # ---------------------------------------------------------------- what an export covers
@@ -131,6 +135,10 @@ class Scope:
         self.yes, self.no = _("yes"), _("no")
         self.vote_labels = {value: str(label) for value, label in VOTE_LABELS.items()}
         self.outcome_labels = {outcome: str(label) for outcome, label in OUTCOME_LABELS.items()}
+
+    @cached_property
+    def participants(self) -> dict[int, Person]:
+        return people_in_scope(self)
 
     def event_title(self, event_id: int | None) -> str:
         return self.events[event_id].title if event_id in self.events else ""
@@ -169,7 +177,10 @@ def in_draft_order(query, item_column):
 
 
 def stream(query):
-    return db.session.execute(query.execution_options(yield_per=BATCH))
+    """The rows as plain tuples, fetched ``BATCH`` at a time (a server-side cursor on
+    PostgreSQL), through the session's connection: in its transaction, without the ORM's
+    per-row work."""
+    return db.session.connection().execute(query, execution_options={"yield_per": BATCH})
 
 
 # ---------------------------------------------------------------- summary
@@ -266,46 +277,69 @@ class Figures:
 
 
 def participation(scope: Scope) -> dict[tuple[int, int | None], Figures]:
-    """Figures per (stakeholder group, region), in one query.
+    """Figures per (stakeholder group, region) of the participants active in scope."""
+    figures: dict[tuple[int, int | None], Figures] = defaultdict(Figures)
+    for person in scope.participants.values():
+        if person.active:
+            figures[person.group_id, person.region_id] += person.figures
+    return figures
 
-    A participant belongs to one group and one region, so distinct counts per pair add up
-    to the counts per group, per region and in total.
-    """
 
-    def acts(model, vote: int, comment: int, amendment: int):
-        query = sa.select(
-            model.participant_id.label("participant_id"),
-            sa.literal(vote).label("is_vote"),
-            sa.literal(comment).label("is_comment"),
-            sa.literal(amendment).label("is_amendment"),
-        ).join(Participant, model.participant_id == Participant.id)
-        return scope.restrict(query, model.event_id)
+@dataclass
+class Person:
+    """A participant and what they did within the export's scope."""
 
-    everything = sa.union_all(
-        acts(Vote, 1, 0, 0),
-        scope.shown_comments(acts(Comment, 0, 1, 0)),
-        scope.shown_amendments(acts(Amendment, 0, 0, 1)),
-    ).subquery()
-    query = (
-        sa.select(
-            Participant.stakeholder_group_id,
-            Participant.region_id,
-            sa.func.count(sa.distinct(everything.c.participant_id)),
-            sa.func.count(
-                sa.distinct(sa.case((everything.c.is_vote == 1, everything.c.participant_id)))
-            ),
-            sa.func.sum(everything.c.is_comment),
-            sa.func.sum(everything.c.is_vote),
-            sa.func.sum(everything.c.is_amendment),
+    id: int
+    display_name: str
+    group_id: int
+    region_id: int | None
+    joined_at: datetime
+    muted: bool
+    erased: bool
+    votes: int = 0
+    comments: int = 0
+    amendments: int = 0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.votes or self.comments or self.amendments)
+
+    @property
+    def figures(self) -> Figures:
+        return Figures(1, int(self.votes > 0), self.comments, self.votes, self.amendments)
+
+
+def people_in_scope(scope: Scope) -> dict[int, Person]:
+    """The participants of the export's group and region, with their contributions in
+    scope counted, in four queries (each count walks its table's participant index)."""
+    query = sa.select(
+        Participant.id,
+        Participant.display_name,
+        Participant.stakeholder_group_id,
+        Participant.region_id,
+        Participant.created_at,
+        Participant.muted_at.is_not(None),
+        Participant.erased_at.is_not(None),
+    ).where(Participant.consultation_id == scope.consultation.id)
+    if scope.options.group_id is not None:
+        query = query.where(Participant.stakeholder_group_id == scope.options.group_id)
+    if scope.options.region_id is not None:
+        query = query.where(Participant.region_id == scope.options.region_id)
+    people = {row[0]: Person(*row) for row in db.session.execute(query.order_by(Participant.id))}
+    for model, shown, field in (
+        (Vote, None, "votes"),
+        (Comment, scope.shown_comments, "comments"),
+        (Amendment, scope.shown_amendments, "amendments"),
+    ):
+        counts = (
+            sa.select(model.participant_id, sa.func.count())
+            .join(Participant, model.participant_id == Participant.id)
+            .group_by(model.participant_id)
         )
-        .select_from(everything)
-        .join(Participant, Participant.id == everything.c.participant_id)
-        .group_by(Participant.stakeholder_group_id, Participant.region_id)
-    )
-    return {
-        (group_id, region_id): Figures(*(int(value or 0) for value in values))
-        for group_id, region_id, *values in db.session.execute(query)
-    }
+        counts = scope.restrict(counts, model.event_id)
+        for participant_id, count in db.session.execute(shown(counts) if shown else counts):
+            setattr(people[participant_id], field, count)
+    return people
 
 
 # ---------------------------------------------------------------- items
@@ -499,6 +533,7 @@ def comment_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
     )
     groups, regions, refs = scope.groups, scope.regions, scope.refs
     outcomes, events = scope.outcome_labels, scope.events
+    statuses: dict[tuple[bool, bool, bool], str] = {}
     numbers: dict[int, int] = {}
     for row in stream(query):
         (
@@ -545,6 +580,8 @@ def comment_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
                 event,
             )
             continue
+        key = (hidden, awaiting, merged_into_id is not None)
+        status = statuses.get(key) or statuses.setdefault(key, comment_status(*key))
         yield (
             comment_id,
             refs[item_id],
@@ -556,7 +593,7 @@ def comment_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
             body,
             supports,
             ", ".join(tags.get(comment_id, ())),
-            comment_status(hidden, awaiting, merged_into_id),
+            status,
             str(HIDE_REASON_LABELS[hidden_reason]) if hidden and hidden_reason else "",
             hidden_note,
             merged_into_id,
@@ -572,12 +609,14 @@ def comment_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
         )
 
 
-def comment_status(hidden: bool, awaiting: bool, merged_into_id: int | None) -> str:
+def comment_status(hidden: bool, awaiting: bool, merged: int | bool | None) -> str:
+    """Shown, awaiting approval, merged or hidden; ``merged`` is the id of the comment it
+    was merged into, or whether there is one."""
     if not hidden:
         return _("Shown")
     if awaiting:
         return _("Awaiting approval")
-    if merged_into_id is not None:
+    if merged:
         return _("Merged")
     return _("Hidden")
 
@@ -720,66 +759,62 @@ def amendment_tallies(scope: Scope) -> dict[int, Tally]:
 
 
 def vote_columns(scope: Scope) -> list[Column]:
-    if not scope.full:
-        return [
-            Column(_("Item")),
-            Column(_("Participant")),
-            Column(_("Stakeholder group")),
-            Column(_("Region")),
-            Column(_("Vote")),
-            Column(_("Score"), Kind.NUMBER),
-            Column(_("Live event")),
-        ]
-    return [
+    who = [Column(_("Participant ID"), Kind.NUMBER)] if scope.full else [Column(_("Participant"))]
+    columns = [
         Column(_("Item")),
-        Column(_("Participant ID"), Kind.NUMBER),
-        Column(_("Display name")),
+        *who,
         Column(_("Stakeholder group")),
         Column(_("Region")),
         Column(_("Vote")),
         Column(_("Score"), Kind.NUMBER),
         Column(_("Live event")),
-        Column(_("Cast at (UTC)"), Kind.TIMESTAMP),
     ]
+    if scope.full:
+        columns.append(Column(_("Cast at (UTC)"), Kind.TIMESTAMP))
+    return columns
 
 
 def vote_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
-    """One row per vote, item by item in draft order, then by participant."""
+    """One row per vote, item by item in draft order, then by participant.
+
+    In shared mode a participant is a pseudonym numbered in the order participants first
+    appear in this export ("P1", "P2", …); in full mode, the id the participants table
+    gives with the name.
+    """
     columns = [
         Vote.item_id,
         Vote.participant_id,
         Participant.stakeholder_group_id,
         Participant.region_id,
-        Vote.value,
+        # The stored value itself: looking its label up is quicker than making the enum.
+        sa.type_coerce(Vote.value, sa.String),
         Vote.event_id,
     ]
     if scope.full:
-        columns += [Participant.display_name, Vote.updated_at]
+        columns.append(Vote.updated_at)
     query = sa.select(*columns).join(Participant, Vote.participant_id == Participant.id)
     query = scope.restrict(in_draft_order(query, Vote.item_id), Vote.event_id).order_by(
         Document.position, Item.position, Vote.participant_id
     )
-    refs, groups, regions = scope.refs, scope.groups, scope.regions
-    labels, scores = scope.vote_labels, AGREEMENT_SCORES
+    refs, groups = scope.refs, scope.groups
+    regions = {**scope.regions, None: ""}
+    labels = {value.value: label for value, label in scope.vote_labels.items()}
+    scores = {value.value: score for value, score in AGREEMENT_SCORES.items()}
     events = {event_id: event.title for event_id, event in scope.events.items()}
     events[None] = ""
     if scope.full:
-        for item_id, participant_id, group_id, region_id, value, event_id, name, cast_at in stream(
-            query
-        ):
+        for item_id, participant_id, group_id, region_id, value, event_id, cast_at in stream(query):
             yield (
                 refs[item_id],
                 participant_id,
-                name,
                 groups[group_id],
-                regions.get(region_id, ""),
+                regions[region_id],
                 labels[value],
                 scores[value],
                 events[event_id],
                 cast_at,
             )
         return
-    # Pseudonyms numbered in the order participants first appear in this export.
     pseudonyms: dict[int, str] = {}
     for item_id, participant_id, group_id, region_id, value, event_id in stream(query):
         pseudonym = pseudonyms.get(participant_id)
@@ -789,8 +824,46 @@ def vote_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
             refs[item_id],
             pseudonym,
             groups[group_id],
-            regions.get(region_id, ""),
+            regions[region_id],
             labels[value],
             scores[value],
             events[event_id],
+        )
+
+
+# ---------------------------------------------------------------- participants (full only)
+
+
+def participant_columns() -> list[Column]:
+    return [
+        Column(_("Participant ID"), Kind.NUMBER),
+        Column(_("Display name")),
+        Column(_("Stakeholder group")),
+        Column(_("Region")),
+        Column(_("Votes"), Kind.NUMBER),
+        Column(_("Comments"), Kind.NUMBER),
+        Column(_("Amendments"), Kind.NUMBER),
+        Column(_("Muted")),
+        Column(_("Personal data erased")),
+        Column(_("Joined at (UTC)"), Kind.TIMESTAMP),
+    ]
+
+
+def participant_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
+    """Everyone of the export's group and region who joined; with an event filter, only
+    those who took part in that event."""
+    for person in scope.participants.values():
+        if scope.options.event_id is not None and not person.active:
+            continue
+        yield (
+            person.id,
+            person.display_name,
+            scope.groups[person.group_id],
+            scope.regions.get(person.region_id, ""),
+            person.votes,
+            person.comments,
+            person.amendments,
+            scope.yes_no(person.muted),
+            scope.yes_no(person.erased),
+            person.joined_at,
         )

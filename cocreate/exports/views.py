@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_login import current_user, login_required
 
 from cocreate.consultations.models import Consultation
@@ -11,6 +18,7 @@ from cocreate.errors import InvalidInput
 from cocreate.exports import services
 from cocreate.exports.forms import ExportForm, export_form
 from cocreate.exports.options import parse_options
+from cocreate.exports.report import render_report
 from cocreate.forms import attach_error
 from cocreate.live.services import events_of
 
@@ -57,3 +65,22 @@ def download(consultation_id: int):
 
 def render_page(consultation: Consultation, form: ExportForm) -> str:
     return render_template("exports/page.html", consultation=consultation, form=form)
+
+
+@bp.get("/manage/<int:consultation_id>/report")
+@login_required
+def report(consultation_id: int):
+    """The printable report as a page (its print preview), with the download's options."""
+    consultation = load_managed(consultation_id)
+    args = request.args
+    options = parse_options(
+        consultation,
+        mode=args.get("mode"),
+        event=args.get("event"),
+        group=args.get("group"),
+        region=args.get("region"),
+    )
+    form = export_form(consultation, events_of(consultation), formdata=args)
+    response = make_response(render_report(consultation, options, form=form))
+    response.headers["Cache-Control"] = "no-store"  # in full mode, personal data
+    return response

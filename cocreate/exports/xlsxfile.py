@@ -66,28 +66,34 @@ def write(consultation: Consultation, options: ExportOptions) -> Iterator[bytes]
 
 
 class Formats:
-    """The workbook's cell formats: one per kind of column, dates always as dates."""
+    """The workbook's cell formats: wrapped paragraphs, percentages, scores and dates.
+
+    Other cells have none: a format per cell costs time on long sheets, and short texts
+    and counts read well in the default one.
+    """
 
     def __init__(self, workbook: Workbook) -> None:
         self.header = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "text_wrap": True})
         self.by_kind = {
             Kind.PARAGRAPH: workbook.add_format({"text_wrap": True, "valign": "top"}),
             **{
-                kind: workbook.add_format({"num_format": pattern, "valign": "top"})
+                kind: workbook.add_format({"num_format": pattern})
                 for kind, pattern in NUMBER_FORMATS.items()
             },
         }
-        self.plain = workbook.add_format({"valign": "top"})
         self.date = self.by_kind[Kind.TIMESTAMP]
+        # See `write_text`.
+        self.plain_run = workbook.add_format()
 
     def of(self, column: Column):
-        return self.by_kind.get(column.kind, self.plain)
+        return self.by_kind.get(column.kind)
 
 
 def write_table(workbook: Workbook, formats: Formats, table: Table) -> None:
     sheet_number = 1
     sheet = new_sheet(workbook, formats, table, table.name)
     cell_formats = [formats.of(column) for column in table.columns]
+    date = formats.date
     row_index = 0
     for row in table.rows:
         row_index += 1
@@ -97,22 +103,36 @@ def write_table(workbook: Workbook, formats: Formats, table: Table) -> None:
             sheet = new_sheet(workbook, formats, table, f"{table.name} ({sheet_number})")
             row_index = 1
         for col, value in enumerate(row):
-            if value is None:
+            if value is None or value == "":
                 continue
-            if isinstance(value, str):
-                if value:
-                    sheet.write_string(row_index, col, value, cell_formats[col])
+            if value.__class__ is str:
+                write_text(sheet, row_index, col, value, cell_formats[col], formats)
             elif isinstance(value, datetime):
-                sheet.write_datetime(row_index, col, value, formats.date)
+                sheet.write_datetime(row_index, col, value, date)
             else:
                 sheet.write_number(row_index, col, value, cell_formats[col])
     finish_sheet(sheet, table, row_index)
 
 
+def write_text(sheet: Worksheet, row: int, col: int, text: str, cell_format, formats) -> None:
+    """An explicit string cell holding ``text`` unchanged.
+
+    XlsxWriter (3.3, constant-memory and shared-string modes alike) copies a string that
+    starts with ``<r>`` and ends with ``</r>`` into the file as raw XML, taking it for a
+    rich string it made itself: a participant could write cells, formulas included. Such
+    a text is written as a rich string of two escaped runs instead, which shows the same.
+    """
+    if text.startswith("<r>") and text.endswith("</r>"):
+        runs = [formats.plain_run, text[:1], text[1:]]
+        sheet.write_rich_string(row, col, *runs, *([cell_format] if cell_format else []))
+    else:
+        sheet.write_string(row, col, text, cell_format)
+
+
 def new_sheet(workbook: Workbook, formats: Formats, table: Table, name: str) -> Worksheet:
     sheet = workbook.add_worksheet(name)
     for col, column in enumerate(table.columns):
-        sheet.set_column(col, col, WIDTHS[column.kind], formats.of(column))
+        sheet.set_column(col, col, WIDTHS[column.kind])
         sheet.write_string(0, col, column.title, formats.header)
     sheet.freeze_panes(1, 0)
     return sheet

@@ -59,6 +59,13 @@ class Feedback:
 
 @pytest.fixture
 def feedback(demo, moderator, first_item) -> Feedback:
+    return arrange_feedback(demo, moderator, first_item)
+
+
+def arrange_feedback(demo, moderator, first_item) -> Feedback:
+    """Comments in every state (Chinese, Arabic, line breaks, formula-like texts, hidden,
+    awaiting approval, a reply to a hidden one, at a workshop, at a rehearsal), amendments
+    and votes on the demo's first item; Government and policy has a single voter."""
     ana = join_as(demo, "Industry", "Europe", name="Ana Secretname")
     bo = join_as(demo, "Government and policy", "Africa", name="Bo Hiddenname")
     workshop = LiveEvent(
@@ -253,7 +260,9 @@ def test_xlsx_writes_every_text_as_a_string_cell_unchanged(feedback, moderator):
 
 def test_xlsx_writes_numbers_as_numbers_and_times_as_dates(feedback, moderator):
     workbook = read_workbook(exported(feedback.consultation, "xlsx", moderator, mode="full"))
-    item = by_column(sheet_rows(workbook["items"]), "Ref")[feedback.item.ref]
+    item = next(
+        row for row in sheet_rows(workbook["items"]) if row["Ref"].value == feedback.item.ref
+    )
     assert item["Ref"].value == feedback.item.ref
     assert item["Votes"].data_type == "n" and item["Votes"].value == 7
     assert item["Agree share"].value == pytest.approx(6 / 7, abs=1e-4)
@@ -341,7 +350,7 @@ def test_shared_export_names_nobody_and_leaves_hidden_comments_out(feedback, mod
 def test_shared_export_suppresses_groups_of_fewer_than_five_voters(feedback, moderator, tables_as):
     items = by_column(tables_as(feedback.consultation, moderator)["items"], "Ref")
     item = items[feedback.item.ref]
-    assert item["Industry: votes"] == "6" and item["Industry: agree share"] == "1.0"
+    assert item["Industry: votes"] == "6" and float(item["Industry: agree share"]) == 1
     assert item["Government and policy: votes"] == ""
     assert item["Government and policy: agree share"] == ""
     assert "Fewer than 5 voters" in item["Notes"] and "Government and policy" in item["Notes"]
@@ -362,9 +371,15 @@ def test_full_export_has_names_hidden_comments_with_reasons_and_timestamps(
         feedback.visible[0].created_at.strftime("%Y-%m-%d")
     )
     assert feedback.at_rehearsal.id not in {int(key) for key in comments}
-    assert len(comments) == 13
+    assert len(comments) == len(feedback.visible) + 5
     votes = tables["votes"]
-    assert {row["Display name"] for row in votes} >= {"Ana Secretname", "Bo Hiddenname"}
+    assert {row["Participant ID"] for row in votes} == {
+        row["Participant ID"] for row in tables["participants"] if row["Votes"] != "0"
+    }
+    people = by_column(tables["participants"], "Display name")
+    assert people["Ana Secretname"]["Votes"] == "1"
+    assert people["Ana Secretname"]["Comments"] == str(len(feedback.visible) + 2)
+    assert people["Bo Hiddenname"]["Stakeholder group"] == "Government and policy"
     amendments = by_column(tables["amendments"], "ID")
     assert amendments[str(feedback.hidden_amendment.id)]["Hidden"] == "yes"
     items = by_column(tables["items"], "Ref")
@@ -420,7 +435,7 @@ def test_amendments_carry_status_votes_and_disposition(feedback, moderator, tabl
     assert row["Item"] == feedback.item.ref
     assert row["Reason"] == "Audits matter."
     assert row["Status"] == "Merged into the text"
-    assert row["Votes"] == "1" and row["Agree share"] == "1.0"
+    assert row["Votes"] == "1" and float(row["Agree share"]) == 1
     assert (row["Stakeholder group"], row["Region"]) == ("Industry", "Europe")
     assert (row["Outcome"], row["Rationale"]) == ("Partly taken up", "Kept.")
 
@@ -465,7 +480,7 @@ def test_event_filter_keeps_what_happened_during_that_event(feedback, moderator,
 
 
 def test_naming_a_rehearsal_shows_what_it_kept_out(feedback, moderator, tables_as):
-    tables = tables_as(feedback.consultation, moderator, event="Dry run")
+    tables = tables_as(feedback.consultation, moderator, event=feedback.rehearsal.id)
     assert [row["Text"] for row in tables["comments"]] == [feedback.at_rehearsal.body]
 
 
@@ -505,3 +520,27 @@ def test_another_consultations_contributions_never_appear(feedback, moderator, t
     tables = tables_as(feedback.consultation, moderator, mode="full")
     assert "Elsewhere" not in repr(tables) and "Stranger" not in repr(tables)
     assert [row["Text"] for row in tables_as(second, moderator)["comments"]] == ["Elsewhere"]
+
+
+def test_xlsx_keeps_text_that_looks_like_the_files_own_xml_as_text(feedback, moderator):
+    # XlsxWriter copies a string shaped "<r>…</r>" into the file as raw XML: unguarded,
+    # this comment would add a formula cell to the moderators' spreadsheet.
+    injection = (
+        '<r><t>a</t></r></is></c><c r="Z1" t="str"><f>HYPERLINK("http://x.test","x")</f>'
+        '<v>x</v></c><c r="Y1" t="inlineStr"><is><r><t>b</t></r>'
+    )
+    for body in (injection, "<r>plain</r>"):
+        db.session.add(
+            Comment(item=feedback.item, participant=feedback.visible[0].participant, body=body)
+        )
+    db.session.commit()
+    workbook = read_workbook(exported(feedback.consultation, "xlsx", moderator))
+    sheet = workbook["comments"]
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    texts = [text_of(cell) for cell in cells if cell.data_type == "s"]
+    assert injection in texts and "<r>plain</r>" in texts
+    csv_texts = [
+        row["Text"] for row in read_csv_zip(exported(feedback.consultation, "csv"))["comments"]
+    ]
+    assert injection in csv_texts and "<r>plain</r>" in csv_texts
