@@ -52,17 +52,16 @@ CHUNK_BYTES = 64 * 1024
 def write(consultation: Consultation, options: ExportOptions) -> Iterator[bytes]:
     """The export's bytes (UTF-8), in chunks of about 64 KiB; nothing is read before the
     first chunk is asked for."""
-    pending: list[bytes] = []
+    pending: list[str] = []
     size = 0
     for piece in document(consultation, options):
-        encoded = piece.encode()
-        pending.append(encoded)
-        size += len(encoded)
+        pending.append(piece)
+        size += len(piece)  # characters: at least as many bytes
         if size >= CHUNK_BYTES:
-            yield b"".join(pending)
+            yield "".join(pending).encode()
             pending, size = [], 0
     if pending:
-        yield b"".join(pending)
+        yield "".join(pending).encode()
 
 
 def document(consultation: Consultation, options: ExportOptions) -> Iterator[str]:
@@ -89,9 +88,9 @@ def document(consultation: Consultation, options: ExportOptions) -> Iterator[str
 # ---------------------------------------------------------------- writing JSON
 
 
-def dumps(value: Any) -> str:
-    # Non-Latin text stays readable; line breaks inside texts are escaped as \n.
-    return json.dumps(value, ensure_ascii=False)
+# Non-Latin text stays readable; line breaks inside texts are escaped as \n. One encoder
+# for every object: ``json.dumps`` with options would build a new one per call.
+dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def member(name: str, value: Any) -> str:
@@ -109,10 +108,20 @@ def array(name: str, entries: Iterable[Any]) -> Iterator[str]:
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """RFC 3339 in UTC with microseconds, e.g. 2026-03-01T09:30:00.000000Z."""
+    """RFC 3339 in UTC with microseconds, e.g. 2026-03-01T09:30:00.000000Z. A naive value
+    is in UTC (see ``raw_time``)."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:26] + "Z"
+
+
+def raw_time(column) -> sa.ColumnElement:
+    """A UTC timestamp column read without ``UTCDateTime``'s conversion of each value in
+    Python, a third of the time it takes to read a vote: SQLite hands back the naive UTC
+    it stores, PostgreSQL an aware value; ``timestamp`` writes either."""
+    return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.key)
 
 
 def day(value: date | datetime | None) -> str | None:
@@ -124,7 +133,9 @@ def day(value: date | datetime | None) -> str | None:
 
 
 def stream(query) -> Iterator[sa.Row]:
-    return iter(db.session.execute(query.execution_options(yield_per=BATCH)))
+    """The query's rows, fetched ``BATCH`` at a time (a server-side cursor on PostgreSQL);
+    through the session's connection, as plain rows without the ORM's per-row work."""
+    return iter(db.session.connection().execute(query.execution_options(yield_per=BATCH)))
 
 
 class Aligned:
@@ -490,8 +501,8 @@ def comment_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
             Comment.flag_count,
             Comment.support_count,
             Comment.event_id,
-            Comment.created_at,
-            Disposition,
+            raw_time(Comment.created_at),
+            *DISPOSITION_COLUMNS,
         )
         .join(Participant, Comment.participant_id == Participant.id)
         .outerjoin(Disposition, Disposition.comment_id == Comment.id)
@@ -533,7 +544,7 @@ def comment_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
             "tags": [side.name for side in tags.take(row.id)],
             "answers": [answer_entry(scope, refs, side) for side in answers.take(row.id)],
             "event": refs.event(row.event_id),
-            "disposition": disposition_entry(scope, refs, row.Disposition),
+            "disposition": disposition_entry(scope, refs, row),
         }
         if scope.full:
             entry["created_at"] = timestamp(row.created_at)
@@ -550,20 +561,24 @@ def answer_entry(scope: Scope, refs: Refs, row: sa.Row) -> dict[str, Any]:
     }
 
 
-def disposition_entry(
-    scope: Scope, refs: Refs, disposition: Disposition | None
-) -> dict[str, Any] | None:
-    if disposition is None:
+# Outer-joined to a comment's or an amendment's row: ``outcome`` is None without one.
+DISPOSITION_COLUMNS = (
+    Disposition.outcome,
+    Disposition.rationale,
+    Disposition.passage,
+    Disposition.decided_by_id,
+    Disposition.decided_at,
+)
+
+
+def disposition_entry(scope: Scope, refs: Refs, row: sa.Row) -> dict[str, Any] | None:
+    if row.outcome is None:
         return None
-    entry = {
-        "outcome": disposition.outcome.value,
-        "rationale": disposition.rationale,
-        "passage": disposition.passage,
-    }
+    entry = {"outcome": row.outcome.value, "rationale": row.rationale, "passage": row.passage}
     if scope.full:
         entry |= {
-            "decided_by": refs.account(disposition.decided_by_id),
-            "decided_at": timestamp(disposition.decided_at),
+            "decided_by": refs.account(row.decided_by_id),
+            "decided_at": timestamp(row.decided_at),
         }
     return entry
 
@@ -578,17 +593,20 @@ def vote_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
             Vote.participant_id,
             Vote.value,
             Vote.event_id,
-            Vote.created_at,
-            Vote.updated_at,
+            raw_time(Vote.created_at),
+            raw_time(Vote.updated_at),
         ).join(Participant, Vote.participant_id == Participant.id)
-        for row in stream(keep(scope, query, Vote.event_id).order_by(Vote.id)):
+        # The longest array of all: names looked up in plain dicts, rows unpacked.
+        items, participants, events = scope.refs, refs.participants, refs.events
+        rows = stream(keep(scope, query, Vote.event_id).order_by(Vote.id))
+        for item_id, participant_id, value, event_id, created_at, updated_at in rows:
             yield {
-                "item": scope.refs[row.item_id],
-                "participant": refs.participant(row.participant_id),
-                "value": row.value.value,
-                "event": refs.event(row.event_id),
-                "created_at": timestamp(row.created_at),
-                "updated_at": timestamp(row.updated_at),
+                "item": items[item_id],
+                "participant": participants[participant_id],
+                "value": value.value,
+                "event": events.get(event_id),
+                "created_at": timestamp(created_at),
+                "updated_at": timestamp(updated_at),
             }
         return
     # The order of the tabular exports' votes table, so that pseudonyms match theirs.
@@ -649,7 +667,7 @@ def amendment_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
             Amendment.hidden,
             Amendment.event_id,
             Amendment.created_at,
-            Disposition,
+            *DISPOSITION_COLUMNS,
         )
         .join(Participant, Amendment.participant_id == Participant.id)
         .outerjoin(Disposition, Disposition.amendment_id == Amendment.id)
@@ -675,7 +693,7 @@ def amendment_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
         entry |= {
             "event": refs.event(row.event_id),
             "votes": [amendment_vote_entry(scope, refs, vote) for vote in votes.take(row.id)],
-            "disposition": disposition_entry(scope, refs, row.Disposition),
+            "disposition": disposition_entry(scope, refs, row),
         }
         if scope.full:
             entry["created_at"] = timestamp(row.created_at)

@@ -17,7 +17,7 @@ from cocreate.accounts.models import User
 from cocreate.authz import require_moderator
 from cocreate.consultations.models import Consultation
 from cocreate.errors import InvalidInput
-from cocreate.exports import csvfile, report, xlsxfile  # noqa: F401  (register their formats)
+from cocreate.exports import csvfile, jsonfile, report, xlsxfile  # noqa: F401  (registers)
 from cocreate.exports.formats import Format, formats
 from cocreate.exports.options import ExportOptions
 

@@ -14,8 +14,9 @@ Modes (see ``cocreate.exports.options``):
   only); hidden comments and amendments are left out, and so are replies to hidden
   comments, as on the participants' pages; per-group figures from fewer than 5 voters are
   suppressed; no moderation data, no timestamps, no database ids.
-- *full*, for moderators' archives: everything above plus ids, display names, hidden
-  comments with the reason, moderation data and timestamps.
+- *full*, for moderators' archives: everything above plus ids, hidden comments with the
+  reason, moderation data and timestamps, and a participants table with display names
+  (the other tables name participants by id).
 
 Filters keep the votes, comments and amendments cast during one live event, or by the
 participants of one stakeholder group or region; every figure is computed from what they

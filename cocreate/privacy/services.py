@@ -284,7 +284,7 @@ def retention_due(now: datetime) -> list[RetentionDue]:
         sa.select(Consultation)
         .where(Consultation.retention_days.is_not(None), Consultation.status != Status.DRAFT)
         .order_by(Consultation.id)
-    )
+    ).all()
     due = []
     for consultation in consultations:
         due_at = erasure_due_at(consultation, now)
@@ -302,8 +302,8 @@ def retention_due(now: datetime) -> list[RetentionDue]:
 
 def erase_expired(now: datetime) -> int:
     """Erase every participant of each consultation whose retention period is over (see
-    :func:`closing_moment`), each consultation's erasure recorded in its audit log; all in
-    one transaction. Running it again erases nothing more.
+    :func:`cocreate.privacy.retention.closing_moment`), each consultation's erasure
+    recorded in its audit log; all in one transaction. Running it again erases nothing more.
 
     :return: how many participants were erased.
     """
