@@ -5,7 +5,7 @@ The format is documented for people in ``docs/export-format.md`` and for program
 back into a new consultation.
 
 The document is written piece by piece: each top-level member, then each element of the
-long arrays on a line of its own, every piece through ``json.dumps``. Comments, votes and
+long arrays on a line of its own, every piece encoded by the ``json`` module. Comments, votes and
 amendments stream from the database with ``yield_per``; what they refer to (items,
 events, the export's own numbering of participants and comments) is loaded beforehand,
 so the number of queries does not grow with the consultation.
@@ -161,8 +161,12 @@ class Aligned:
 # ---------------------------------------------------------------- the export's ids
 
 
-def numbered(prefix: str, ids: Iterable[int]) -> dict[int, str]:
-    return {row_id: f"{prefix}{number}" for number, row_id in enumerate(ids, start=1)}
+def ids(query) -> Iterator[int]:
+    return db.session.connection().execute(query).scalars()
+
+
+def numbered(prefix: str, row_ids: Iterable[int]) -> dict[int, str]:
+    return {row_id: f"{prefix}{number}" for number, row_id in enumerate(row_ids, start=1)}
 
 
 class Refs:
@@ -170,11 +174,10 @@ class Refs:
 
     def __init__(self, scope: Scope) -> None:
         consultation_id = scope.consultation.id
-        self.full = scope.full
         self.events = numbered("E", sorted(scope.events))
         self.comments = numbered(
             "C",
-            db.session.scalars(
+            ids(
                 sa.select(Comment.id)
                 .join(Item, Comment.item_id == Item.id)
                 .where(Item.consultation_id == consultation_id)
@@ -183,7 +186,7 @@ class Refs:
         )
         self.amendments = numbered(
             "A",
-            db.session.scalars(
+            ids(
                 sa.select(Amendment.id)
                 .join(Item, Amendment.item_id == Item.id)
                 .where(Item.consultation_id == consultation_id)
@@ -200,7 +203,7 @@ class Refs:
         if scope.full:
             self.participants = numbered(
                 "P",
-                db.session.scalars(
+                ids(
                     sa.select(Participant.id)
                     .where(Participant.consultation_id == consultation_id)
                     .order_by(Participant.id)
