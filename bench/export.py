@@ -16,7 +16,8 @@ INSERTs, in batches.
 
 Each format (``--formats``, every registered one by default) is then exported in
 ``--mode`` (full, the larger) by a fresh Python process of its own, so that peaks are
-separate, writing to a temporary file:
+separate, writing to a temporary file, with at most ``--memory-limit-mb`` (4,096) of
+address space and ``--timeout`` (900) seconds:
 
 - ``seconds``: wall time from the call to the last byte; ``first_byte_s``: until the
   first chunk, i.e. when a download would start;
@@ -258,6 +259,10 @@ def build(app, args) -> int:
             ),
         )
         db.session.commit()
+        # Planner statistics, as a database in service has them (autovacuum, or SQLite's
+        # `PRAGMA optimize`), rather than the guesses made for tables filled a moment ago.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("ANALYZE"))
         return cid
 
 
@@ -322,14 +327,25 @@ def child(args, fmt: str, cid: int, url: str, *, trace: bool) -> dict:
     ]
     if trace:
         command.append("--tracemalloc")
+    limit = args.memory_limit_mb * 2**20
+
+    def cap_memory() -> None:  # in the child: a runaway format fails instead of the machine
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     try:
         done = subprocess.run(  # noqa: S603  (our own script, our own arguments)
-            command, capture_output=True, text=True, timeout=args.timeout, check=False
+            command,
+            capture_output=True,
+            text=True,
+            timeout=args.timeout,
+            check=False,
+            preexec_fn=cap_memory,  # this process runs no threads
         )
     except subprocess.TimeoutExpired:
         return {"error": f"over {args.timeout} s"}
     if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+        last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+        return {"error": f"exit {done.returncode}: {last[:200]}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -342,6 +358,12 @@ def main() -> None:
     parser.add_argument("--mode", default="full", choices=["shared", "full"])
     parser.add_argument("--formats", help="comma-separated; every registered format by default")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per format")
+    parser.add_argument(
+        "--memory-limit-mb",
+        type=int,
+        default=4096,
+        help="address-space limit of each export process (a runaway format fails)",
+    )
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument(
         "--database-url", help="an empty database to use instead of a temporary SQLite file"

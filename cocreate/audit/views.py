@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "consultation.status": _l("Changed the consultation's status"),
     "consultation.publish": _l("Published the final version"),
     "consultation.correct": _l("Published a correction"),
+    "consultation.import": _l("Imported the consultation from a JSON export"),
     "comment.hide": _l("Hid a comment"),
     "comment.reason": _l("Changed why a comment is hidden"),
     "comment.restore": _l("Showed a hidden comment again"),

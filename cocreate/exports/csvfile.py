@@ -66,6 +66,10 @@ def write(consultation: Consultation, options: ExportOptions) -> Iterator[bytes]
                     entry.write(text.encode())
                     if outbox.size >= CHUNK:
                         yield outbox.take()
+            # Each file goes out as soon as it is complete: the download starts with the
+            # summary, before the long tables are read.
+            if outbox.size:
+                yield outbox.take()
     yield outbox.take()
 
 

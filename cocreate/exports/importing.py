@@ -327,7 +327,7 @@ class Fields(_Fields):
         )
         return _parse_day(value) if value is not None else None
 
-    def strings(self, key: str, *, max_len: int, single_line: bool = True) -> list[str]:
+    def strings(self, key: str, *, max_len: int | None, single_line: bool = True) -> list[str]:
         """An array of texts, kept exactly as written."""
         value = self.value(key, lambda v: isinstance(v, list), "an array of strings")
         texts = []

@@ -87,6 +87,11 @@ def test_the_export_imports_as_a_new_open_consultation(document):
     assert row_counts()["Consultation"] == before["Consultation"] + 1
     assert row_counts()["Comment"] == before["Comment"] + 2
     assert imported.consultation.accepts_joins
+    entry = db.session.scalar(db.select(AuditEntry).order_by(AuditEntry.id.desc()))
+    assert (entry.consultation_id, entry.action) == (
+        imported.consultation.id,
+        "consultation.import",
+    )
 
 
 def test_invalid_json_is_refused_with_its_line_and_column(document):
