@@ -308,6 +308,9 @@ class _DuplicateKeyObject(dict):
 
 
 def _object_from_pairs(pairs: list[tuple[str, object]]) -> dict:
+    plain = dict(pairs)
+    if len(plain) == len(pairs):
+        return plain  # the usual case, and lighter for files of many objects
     obj = _DuplicateKeyObject()
     obj.duplicate_keys = []
     for key, value in pairs:

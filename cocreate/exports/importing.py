@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -56,10 +56,10 @@ from cocreate.publication.services import snapshot_items
 
 # Shown at most, of a long list of problems; the count of the others follows.
 PROBLEMS_SHOWN = 50
-# Rows written per statement.
-BATCH = 5000
+# Rows written per statement; with their new ids returned.
+BATCH, RETURNING_BATCH = 5000, 500
 # The columns' sizes, in characters.
-TITLE_MAX, NAME_MAX, REF_MAX, NOTE_MAX, TAG_MAX, EMAIL_MAX = 200, 80, 20, 300, 60, 254
+TITLE_MAX, NAME_MAX, NOTE_MAX, TAG_MAX, EMAIL_MAX = 200, 80, 300, 60, 254
 ID_MAX = 40
 GROUPS_MAX, REGIONS_MAX = 20, 50
 
@@ -183,6 +183,7 @@ def _read(data: bytes) -> ExportSpec:
     except UnicodeDecodeError:
         raise DraftFormatError(_not_utf8_message(data)) from None
     root = _load_json(text)
+    del text  # from here on only the parsed objects are read
     if not isinstance(root, dict):
         raise DraftFormatError(f"top level: expected a JSON object, got {_describe(root)}")
     ctx = _Context()
@@ -340,17 +341,17 @@ class Fields(_Fields):
             texts.append(entry)
         return texts
 
-    def objects(self, key: str, allowed: tuple[str, ...], optional: tuple[str, ...] = ()):
-        """The elements of an array of objects, each read with its own path."""
+    def objects(
+        self, key: str, allowed: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> Iterator[Fields]:
+        """The elements of an array of objects, each read with its own path, one at a time."""
         value = self.value(key, lambda v: isinstance(v, list), "an array")
-        wrapped = []
         for index, entry in enumerate(value or []):
             path = f"{self.where(key)}[{index}]"
             if isinstance(entry, dict):
-                wrapped.append(Fields(entry, path, self.ctx, allowed, optional))
+                yield Fields(entry, path, self.ctx, allowed, optional)
             else:
                 self.ctx.add(path, f"expected an object, got {_describe(entry)}")
-        return wrapped
 
     def object(self, key: str, allowed: tuple[str, ...], *, nullable: bool = False):
         what = "an object" + (" or null" if nullable else "")
@@ -974,29 +975,34 @@ def store(spec: ExportSpec, *, moderators: Sequence[User] = ()) -> Imported:
     return Imported(consultation, sorted(writer.unknown_accounts), counts)
 
 
-def batches(rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> Iterator[list[dict]]:
+def batches(rows: Iterable[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict]]:
     batch = []
     for row in rows:
         batch.append(row)
-        if len(batch) >= BATCH:
+        if len(batch) >= size:
             yield batch
             batch = []
     if batch:
         yield batch
 
 
-def insert(model, rows) -> None:
+def insert(model, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert plain rows through the table, without the ORM's work for each row."""
     for batch in batches(rows):
-        db.session.execute(sa.insert(model), batch)
+        db.session.execute(model.__table__.insert(), batch)
 
 
-def insert_returning_ids(model, rows) -> list[int]:
-    """Insert in the rows' order and return their new ids, in the same order."""
+def insert_returning_ids(model, rows: Iterable[dict[str, Any]]) -> list[int]:
+    """Insert in the rows' order and return their new ids, in the same order.
+
+    A statement holds one page of rows (SQLAlchemy splices the ids of several pages
+    together at a cost that grows with the square of their number).
+    """
+    table = model.__table__
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     ids: list[int] = []
-    for batch in batches(rows):
-        ids += db.session.scalars(
-            sa.insert(model).returning(model.id, sort_by_parameter_order=True), batch
-        ).all()
+    for batch in batches(rows, RETURNING_BATCH):
+        ids += db.session.execute(statement, batch).scalars().all()
     return ids
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 from jsonschema import Draft202012Validator
 
 from cocreate.amendments import services as amendments
@@ -454,3 +455,18 @@ def test_the_download_starts_before_the_file_is_complete(moderator):
     rest = b"".join(chunks)
     assert len(first) >= jsonfile.CHUNK_BYTES and rest
     assert json.loads(first + rest)["comments"][-1]["body"] == "Re"
+
+
+def test_a_moderator_downloads_the_json_as_it_is_written(web, rich):
+    web.login("mod@example.org")
+
+    response = web.get(
+        url_for("exports.download", consultation_id=rich.id, format="json", mode="full"),
+        buffered=False,
+    )
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.is_streamed
+    assert response.headers["Content-Disposition"].endswith('.json"')
+    assert without_ids(json.loads(response.get_data())) == without_ids(exported(rich))
