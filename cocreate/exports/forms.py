@@ -53,12 +53,9 @@ def export_form(consultation: Consultation, events: list[LiveEvent], formdata=No
     """The form with this consultation's formats, events, groups and regions to choose."""
     form = ExportForm(formdata=formdata)
     known = formats()
+    in_order = [name for name in dict.fromkeys([*FORMAT_LABELS, *sorted(known)]) if name in known]
     form.format.choices = [
-        SelectChoice(name, FORMAT_LABELS.get(name, name.upper()))
-        for name in [
-            *(n for n in FORMAT_LABELS if n in known),
-            *sorted(set(known) - set(FORMAT_LABELS)),
-        ]
+        SelectChoice(name, FORMAT_LABELS.get(name, name.upper())) for name in in_order
     ]
     form.event.choices = [
         SelectChoice("", _l("All events (rehearsals left out)")),
