@@ -41,7 +41,7 @@ from sqlalchemy.orm import aliased
 from cocreate.amendments.models import Amendment, AmendmentStatus, AmendmentVote
 from cocreate.consolidation.consensus import consensus_of
 from cocreate.consolidation.forms import OUTCOME_LABELS
-from cocreate.consolidation.models import Disposition
+from cocreate.consolidation.models import Disposition, Outcome
 from cocreate.consultations.models import Consultation
 from cocreate.db import utcnow
 from cocreate.drafts.models import Document, Item, ItemKind
@@ -674,27 +674,22 @@ def amendment_columns(scope: Scope) -> list[Column]:
 
 def amendment_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
     tallies = amendment_tallies(scope)
+    decisions = amendment_dispositions(scope)
     statuses = {status: str(label) for status, label in AMENDMENT_STATUSES.items()}
-    query = (
-        sa.select(
-            Amendment.id,
-            Amendment.item_id,
-            Amendment.text,
-            Amendment.reason,
-            Amendment.status,
-            Participant.stakeholder_group_id,
-            Participant.region_id,
-            Disposition.outcome,
-            Disposition.rationale,
-            Amendment.event_id,
-            Amendment.participant_id,
-            Participant.display_name,
-            Amendment.hidden,
-            Amendment.created_at,
-        )
-        .join(Participant, Amendment.participant_id == Participant.id)
-        .outerjoin(Disposition, Disposition.amendment_id == Amendment.id)
-    )
+    query = sa.select(
+        Amendment.id,
+        Amendment.item_id,
+        Amendment.text,
+        Amendment.reason,
+        Amendment.status,
+        Participant.stakeholder_group_id,
+        Participant.region_id,
+        Amendment.event_id,
+        Amendment.participant_id,
+        Participant.display_name,
+        Amendment.hidden,
+        Amendment.created_at,
+    ).join(Participant, Amendment.participant_id == Participant.id)
     query = scope.shown_amendments(
         scope.restrict(in_draft_order(query, Amendment.item_id), Amendment.event_id)
     ).order_by(Document.position, Item.position, Amendment.created_at, Amendment.id)
@@ -706,8 +701,6 @@ def amendment_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
         status,
         group_id,
         region_id,
-        outcome,
-        rationale,
         event_id,
         participant_id,
         display_name,
@@ -715,6 +708,7 @@ def amendment_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
         created_at,
     ) in stream(query):
         tally = tallies.get(amendment_id) or Tally()
+        outcome, rationale = decisions.get(amendment_id, (None, ""))
         shared = (
             scope.refs[item_id],
             text,
@@ -739,6 +733,24 @@ def amendment_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
                 scope.yes_no(hidden),
                 created_at,
             )
+
+
+def amendment_dispositions(scope: Scope) -> dict[int, tuple[Outcome, str]]:
+    """(outcome, rationale) per disposed amendment, in one query.
+
+    Not an outer join in the amendments' query: with SQLite's statistics, where most
+    dispositions are about comments, the planner took the index on
+    ``disposition.amendment_id`` for useless and scanned every disposition per amendment.
+    """
+    query = (
+        sa.select(Disposition.amendment_id, Disposition.outcome, Disposition.rationale)
+        .join(Item, Disposition.item_id == Item.id)
+        .where(Item.consultation_id == scope.consultation.id, Disposition.amendment_id.is_not(None))
+    )
+    return {
+        amendment_id: (outcome, rationale)
+        for amendment_id, outcome, rationale in db.session.execute(query)
+    }
 
 
 def amendment_tallies(scope: Scope) -> dict[int, Tally]:
