@@ -291,40 +291,33 @@ def comment(item_id: int):
 @bp.post("/comments/<int:comment_id>/support")
 @limiter.limit(participation_limit, key_func=participant_or_address)
 def support(comment_id: int):
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        abort(404)
-    item, participant = load_item(comment.item_id)
-    try:
+    def act(participant: Participant) -> Comment:
         comment = services.support_comment(participant, comment_id)
         notify.supported(comment)
-    except DomainError as error:
-        if is_htmx():
-            return render_template("errors/_inline.html", message=error.message), error.status
-        flash(error.message, "error")
-    else:
-        if is_htmx():
-            return render_template(
-                "participation/_comment.html",
-                comment=comment,
-                item=item,
-                participant=participant,
-                supported={comment.id},
-                flagged=moderation.flagged_by(participant, [comment.id]),
-            )
-    return redirect(url_for(".item", item_id=item.id) + f"#comment-{comment_id}")
+        return comment
+
+    return mark_comment(comment_id, act)
 
 
 @bp.post("/comments/<int:comment_id>/flag")
 @limiter.limit(participation_limit, key_func=participant_or_address)
 def flag(comment_id: int):
     """Ask the moderators to look at another participant's comment."""
+    return mark_comment(
+        comment_id,
+        lambda participant: moderation.flag_comment(participant, comment_id),
+        done=_("Thank you: the moderators will look at this comment."),
+    )
+
+
+def mark_comment(comment_id: int, act, *, done: str | None = None):
+    """Support or flag a comment: the re-rendered comment for htmx, else back to it."""
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         abort(404)
     item, participant = load_item(comment.item_id)
     try:
-        comment = moderation.flag_comment(participant, comment_id)
+        comment = act(participant)
     except DomainError as error:
         if is_htmx():
             return render_template("errors/_inline.html", message=error.message), error.status
@@ -337,9 +330,10 @@ def flag(comment_id: int):
                 item=item,
                 participant=participant,
                 supported=services.supported_by(participant, [comment.id]),
-                flagged={comment.id},
+                flagged=moderation.flagged_by(participant, [comment.id]),
             )
-        flash(_("Thank you: the moderators will look at this comment."), "success")
+        if done:
+            flash(done, "success")
     return redirect(url_for(".item", item_id=item.id) + f"#comment-{comment_id}")
 
 
