@@ -48,6 +48,9 @@ class Config:
     LIVE_PRESENCE_INTERVAL = 0.5
     # Pushes are sent by a background task, never by the request that caused them.
     LIVE_PUSH_INLINE = False
+    # The printed report lists at most this many comments, replies and proposals, then
+    # summarises (see cocreate/exports/annex.py); the spreadsheet and CSV list every one.
+    REPORT_ANNEX_LIMIT = 1000
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     SQLALCHEMY_TRACK_MODIFICATIONS = False

@@ -11,42 +11,30 @@ shared mode, no names, no hidden comment and no figure from fewer than 5 voters.
 from __future__ import annotations
 
 import mimetypes
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import weasyprint
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
-from cocreate.accounts.models import User
-from cocreate.amendments.models import Amendment
 from cocreate.consolidation.consensus import Consensus, consensus_of, percent
 from cocreate.consolidation.diffing import TOKEN, Piece, is_changed, readable_diff
-from cocreate.consolidation.models import Disposition
-from cocreate.consultations.models import Consultation, Region, StakeholderGroup
+from cocreate.consultations.models import Consultation
 from cocreate.drafts.models import Item
+from cocreate.exports.annex import Annex, Feedback, build_annex, restricted, shown
 from cocreate.exports.formats import register
 from cocreate.exports.forms import ExportForm
 from cocreate.exports.options import ExportOptions
-from cocreate.exports.tables import (
-    Scope,
-    amendment_tallies,
-    comment_status,
-    item_results,
-    mode_description,
-    tags_by_comment,
-)
-from cocreate.extensions import db
+from cocreate.exports.tables import Scope, item_results, mode_description
 from cocreate.moderation.forms import HIDE_REASON_LABELS
-from cocreate.participation.models import Comment, Participant, VoteValue
+from cocreate.participation.models import VoteValue
 from cocreate.participation.results import GroupTally, Tally, public_view
 from cocreate.publication import services as publication
 from cocreate.publication.views import labels as publication_labels
@@ -115,40 +103,13 @@ class ChartRow:
 
 
 @dataclass
-class Author:
-    group: str
-    region: str | None
-    name: str = ""  # the display name, in the full mode only
-
-    @property
-    def where(self) -> str:
-        return f"{self.group}, {self.region}" if self.region else self.group
-
-
-@dataclass
-class Entry:
-    """A comment or an amendment with its author and what was done with it."""
-
-    subject: Comment | Amendment
-    author: Author
-    disposition: Disposition | None
-    decided_by: str = ""  # full mode: the moderator who recorded the disposition
-    replies: list[Entry] = field(default_factory=list)
-    status: str = ""  # comments in the full mode: shown, hidden, awaiting approval, merged
-    tags: list[str] = field(default_factory=list)
-    diff: list[Piece] | None = None  # amendments: the wording against what it amended
-    votes: Tally | None = None  # amendments: the votes on it
-
-
-@dataclass
 class ReportItem:
     item: Item
     diff: list[Piece] | None  # None when the final text is the draft's
     chart: list[ChartRow]  # everybody, then each group with votes
     silent: list[str]  # the groups without votes
     consensus: Consensus
-    comments: list[Entry]
-    amendments: list[Entry]
+    feedback: Feedback
 
     @property
     def revised(self) -> bool:
@@ -157,10 +118,6 @@ class ReportItem:
     @property
     def final_text(self) -> str:
         return self.item.final_text if self.item.is_consolidated else self.item.text
-
-    @property
-    def comment_count(self) -> int:
-        return len(self.comments) + sum(len(entry.replies) for entry in self.comments)
 
 
 @dataclass
@@ -196,6 +153,7 @@ class Report:
     participation: dict[str, Any]
     moderation: dict[str, Any]
     labels: dict[str, Any]
+    annex: Annex
 
     @property
     def full(self) -> bool:
@@ -207,15 +165,19 @@ class Report:
 
     @property
     def with_feedback(self) -> list[ReportItem]:
-        return [item for item in self.items if item.comments or item.amendments]
+        return [item for item in self.items if item.item.id in self.annex.feedback]
 
 
-def build_report(consultation: Consultation, options: ExportOptions) -> Report:
-    """Everything the report shows, in a fixed number of queries."""
+def build_report(
+    consultation: Consultation, options: ExportOptions, *, annex_limit: int | None = None
+) -> Report:
+    """Everything the report shows, in a fixed number of queries; past ``annex_limit``
+    comments, replies and proposals (``REPORT_ANNEX_LIMIT``) the annex summarises."""
     scope = Scope(consultation, options)
     results = item_results(scope)
-    comments = comment_entries(scope)
-    amendments = amendment_entries(scope)
+    if annex_limit is None:
+        annex_limit = current_app.config["REPORT_ANNEX_LIMIT"]
+    annex = build_annex(scope, annex_limit)
 
     def report_item(item: Item) -> ReportItem:
         moderator_view = results[item.id]
@@ -229,8 +191,7 @@ def build_report(consultation: Consultation, options: ExportOptions) -> Report:
             silent=silent,
             # The signal reads every vote; groups under 5 voters never count in it.
             consensus=consensus_of(moderator_view),
-            comments=comments.get(item.id, []),
-            amendments=amendments.get(item.id, []),
+            feedback=annex.of(item.id),
         )
 
     documents = [
@@ -258,9 +219,10 @@ def build_report(consultation: Consultation, options: ExportOptions) -> Report:
         filters=filter_names(scope),
         mode=mode_description(scope),
         publication=history[0] if history else None,
-        participation=publication.participation_figures(consultation, narrow=shown(scope)),
-        moderation=publication.hidden_counts(consultation, narrow=in_scope(scope)),
+        participation=publication.participation_figures(consultation, narrow=partial(shown, scope)),
+        moderation=publication.hidden_counts(consultation, narrow=partial(restricted, scope)),
         labels={**publication_labels(), "hide_reasons": HIDE_REASON_LABELS},
+        annex=annex,
     )
 
 
@@ -305,106 +267,6 @@ def filter_names(scope: Scope) -> list[tuple[str, str]]:
         (_("Stakeholder group"), scope.groups.get(options.group_id, every)),
         (_("Region"), scope.regions.get(options.region_id, every)),
     ]
-
-
-def in_scope(scope: Scope):
-    """``narrow`` for the publication's figures: the rows of the report's filters."""
-
-    def narrow(query, model):
-        joined = query.join(Participant, model.participant_id == Participant.id)
-        return scope.restrict(joined, model.event_id)
-
-    return narrow
-
-
-def shown(scope: Scope):
-    """``narrow`` for the participation figures: what the report shows (in the shared
-    mode, no hidden comment or amendment)."""
-    restrict = in_scope(scope)
-
-    def narrow(query, model):
-        query = restrict(query, model)
-        if model is Comment:
-            return scope.shown_comments(query)
-        if model is Amendment:
-            return scope.shown_amendments(query)
-        return query
-
-    return narrow
-
-
-# ---------------------------------------------------------------- the annex
-
-
-def contributions(scope: Scope, model):
-    """Comments or amendments in scope with their author's group, region and name, the
-    disposition and who recorded it, in the draft's order then oldest first."""
-    query = (
-        sa.select(
-            model,
-            StakeholderGroup.name,
-            Region.name,
-            Participant.display_name,
-            Disposition,
-            User,
-        )
-        .join(Participant, model.participant_id == Participant.id)
-        .join(StakeholderGroup, Participant.stakeholder_group_id == StakeholderGroup.id)
-        .outerjoin(Region, Participant.region_id == Region.id)
-        .outerjoin(Disposition, getattr(Disposition, f"{model.__tablename__}_id") == model.id)
-        .outerjoin(User, Disposition.decided_by_id == User.id)
-        .order_by(model.created_at, model.id)
-    )
-    query = scope.restrict(query, model.event_id)
-    if model is Comment:
-        return scope.shown_comments(query).options(selectinload(Comment.answers))
-    return scope.shown_amendments(query)
-
-
-def entry(scope: Scope, subject, group, region, name, disposition, decided_by) -> Entry:
-    return Entry(
-        subject=subject,
-        author=Author(group, region, name if scope.full else ""),
-        disposition=disposition,
-        decided_by=decided_by.name if scope.full and decided_by is not None else "",
-    )
-
-
-def comment_entries(scope: Scope) -> dict[int, list[Entry]]:
-    """Each item's comments, replies under the comment they answer (a reply whose comment
-    is outside the report is left out with it)."""
-    tags = tags_by_comment(scope)
-    threads: dict[int, Entry] = {}
-    replies: list[Entry] = []
-    for comment, *about in db.session.execute(contributions(scope, Comment)):
-        found = entry(scope, comment, *about)
-        found.tags = tags.get(comment.id, [])
-        if scope.full:
-            found.status = comment_status(
-                comment.hidden, comment.awaiting_approval, comment.merged_into_id
-            )
-        if comment.parent_id is None:
-            threads[comment.id] = found
-        else:
-            replies.append(found)
-    for reply in replies:
-        if reply.subject.parent_id in threads:
-            threads[reply.subject.parent_id].replies.append(reply)
-    by_item: dict[int, list[Entry]] = defaultdict(list)
-    for thread in threads.values():
-        by_item[thread.subject.item_id].append(thread)
-    return by_item
-
-
-def amendment_entries(scope: Scope) -> dict[int, list[Entry]]:
-    tallies = amendment_tallies(scope)
-    by_item: dict[int, list[Entry]] = defaultdict(list)
-    for amendment, *about in db.session.execute(contributions(scope, Amendment)):
-        found = entry(scope, amendment, *about)
-        found.diff = readable_diff(amendment.base_text, amendment.text)
-        found.votes = tallies.get(amendment.id) or Tally()
-        by_item[amendment.item_id].append(found)
-    return by_item
 
 
 # ---------------------------------------------------------------- HTML and PDF
