@@ -4,7 +4,7 @@ of new wording with their authors and what was done with them.
 Up to a limit (``REPORT_ANNEX_LIMIT``, 1,000 comments, replies and proposals in the
 report's scope) the annex lists every one. Above it, it summarises: for each item it lists
 its most-supported comments (pinned ones first) and its proposals (decided ones first), as
-many as the limit shared out between the items with feedback allows but never fewer than
+many as the limit shared out between these lists allows but never fewer than
 ``MIN_PER_ITEM``; it counts the replies to each listed comment; and it counts every comment
 of the item by outcome. A printed annex of 100,000 comments would be thousands of pages
 that nobody reads, and WeasyPrint holds every page in memory while it lays them out; the
@@ -107,7 +107,9 @@ def build_annex(scope: Scope, limit: int) -> Annex:
     total = sum(f.comment_total + f.amendment_total for f in feedback.values())
     annex = Annex(dict(feedback), total, limit)
     if total > limit:
-        annex.per_item = max(MIN_PER_ITEM, limit // len(feedback))
+        # The limit shared out between the lists: each item's comments, its proposals.
+        lists = sum(bool(f.comment_total) + bool(f.amendment_total) for f in feedback.values())
+        annex.per_item = max(MIN_PER_ITEM, limit // lists)
         for item_id, outcome, count in db.session.execute(outcome_counts(scope)):
             annex.feedback[item_id].outcomes[outcome] += count
     for item_id, threads in comment_entries(scope, annex.per_item).items():
@@ -152,18 +154,20 @@ def outcome_counts(scope: Scope):
     return shown(scope, query, Comment)
 
 
+def summary_order(model) -> tuple:
+    """The order a summarised annex lists in: comments pinned first, then by supports;
+    proposals decided first; then the oldest."""
+    if model is Comment:
+        first = (Comment.pinned.desc(), Comment.support_count.desc())
+    else:
+        first = (sa.case((Amendment.status == AmendmentStatus.PROPOSED, 1), else_=0),)
+    return (*first, model.created_at, model.id)
+
+
 def first_per_item(scope: Scope, model, per_item: int):
     """The ids of each item's first ``per_item`` comments (not replies) or proposals in
-    scope: comments pinned first, then by supports; proposals decided first; then the
-    oldest."""
-    if model is Comment:
-        order = (Comment.pinned.desc(), Comment.support_count.desc())
-    else:
-        undecided = sa.case((Amendment.status == AmendmentStatus.PROPOSED, 1), else_=0)
-        order = (undecided,)
-    rank = sa.func.row_number().over(
-        partition_by=model.item_id, order_by=(*order, model.created_at, model.id)
-    )
+    scope, in ``summary_order``."""
+    rank = sa.func.row_number().over(partition_by=model.item_id, order_by=summary_order(model))
     ranked = shown(scope, sa.select(model.id, rank.label("rank")), model)
     if model is Comment:
         ranked = ranked.where(Comment.parent_id.is_(None))
@@ -174,7 +178,7 @@ def first_per_item(scope: Scope, model, per_item: int):
 def contributions(scope: Scope, model, per_item: int | None):
     """Comments or amendments in scope with their author's group, region and name, the
     disposition and who recorded it, oldest first; with ``per_item``, only each item's
-    first ones (see ``first_per_item``) and no replies."""
+    first ones in ``summary_order``, and no replies."""
     columns = (model, StakeholderGroup.name, Region.name, Participant.display_name)
     query = (
         shown(scope, sa.select(*columns, Disposition, User), model)
@@ -182,10 +186,12 @@ def contributions(scope: Scope, model, per_item: int | None):
         .outerjoin(Region, Participant.region_id == Region.id)
         .outerjoin(Disposition, getattr(Disposition, f"{model.__tablename__}_id") == model.id)
         .outerjoin(User, Disposition.decided_by_id == User.id)
-        .order_by(model.created_at, model.id)
     )
-    if per_item is not None:
+    if per_item is None:
+        query = query.order_by(model.created_at, model.id)
+    else:
         query = query.where(model.id.in_(first_per_item(scope, model, per_item)))
+        query = query.order_by(*summary_order(model))
     if model is Comment:
         return query.options(selectinload(Comment.answers))
     return query

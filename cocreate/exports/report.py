@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
+from cocreate.concurrency import off_the_loop
 from cocreate.consolidation.consensus import Consensus, consensus_of, percent
 from cocreate.consolidation.diffing import TOKEN, Piece, is_changed, readable_diff
 from cocreate.consultations.models import Consultation
@@ -304,7 +305,8 @@ def query_args(options: ExportOptions) -> dict[str, str | int]:
 
 @register("pdf", "application/pdf", "pdf")
 def write_pdf(consultation: Consultation, options: ExportOptions) -> Iterator[bytes]:
-    """The report as a PDF: the HTML page rendered by WeasyPrint, in one piece."""
+    """The report as a PDF: the HTML page rendered by WeasyPrint, in one piece, off the
+    event loop (WeasyPrint computes for seconds on a long report)."""
     # Outside a request (the command line), templates still need one for ``url_for``.
     context = nullcontext() if has_request_context() else current_app.test_request_context()
     with context:
@@ -312,7 +314,11 @@ def write_pdf(consultation: Consultation, options: ExportOptions) -> Iterator[by
         fetcher = StaticFiles(
             Path(current_app.static_folder), PDF_BASE_URL + url_for("static", filename="")
         )
-    yield weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
+    yield off_the_loop(pdf_from_html, html, fetcher)
+
+
+def pdf_from_html(html: str, fetcher: URLFetcher) -> bytes:
+    return weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
 
 
 class StaticFiles(URLFetcher):

@@ -86,7 +86,7 @@ def outcome_table(page: str, item_id: int) -> dict[str, int]:
     """The counts the annex prints for an item: outcome name → number."""
     part = section(page, f"annex-{item_id}")
     table = part[part.index('class="outcome-counts"') : part.index("</table>")]
-    rows = text_of(table).split("replies not counted)")[1].strip()
+    rows = text_of(table).strip()
     counts: dict[str, int] = {}
     for name in sorted(OUTCOME_NAMES.values(), key=len, reverse=True):
         at = rows.find(name + " ")
