@@ -278,7 +278,7 @@ def run_one(args) -> None:
     import tracemalloc
 
     from cocreate.exports.options import parse_options
-    from cocreate.exports.services import export
+    from cocreate.exports.services import Channel, export
 
     app = create_app({"COCREATE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": args.database_url})
     with app.app_context(), tempfile.TemporaryFile() as out:
@@ -288,7 +288,9 @@ def run_one(args) -> None:
         if args.tracemalloc:
             tracemalloc.start()
         started = time.perf_counter()
-        _format, stream = export(consultation, None, args.child, options)
+        _format, stream = export(
+            consultation, None, args.child, options, channel=Channel.COMMAND_LINE
+        )
         first_byte = None
         size = 0
         for chunk in stream:

@@ -19,7 +19,7 @@ from cocreate.drafts.services import import_draft
 from cocreate.errors import DomainError
 from cocreate.exports.importing import ExportFileError, import_consultation
 from cocreate.exports.options import parse_options
-from cocreate.exports.services import export
+from cocreate.exports.services import Channel, export
 from cocreate.extensions import db
 from cocreate.privacy.services import erase_expired, retention_due
 
@@ -114,21 +114,28 @@ def seed_demo_command() -> None:
     help="The file to write; - writes to standard output.",
 )
 @click.option("--mode", default="shared", show_default=True, help="shared or full.")
-@click.option("--event", help="Only this live event (its id).")
-@click.option("--group", help="Only this stakeholder group's participants (id or name).")
-@click.option("--region", help="Only this region's participants (id or name).")
+@click.option(
+    "--event",
+    help="Only what happened during this live event: its id or its title (in any case).",
+)
+@click.option(
+    "--group", help="Only this stakeholder group's participants: its id or name (in any case)."
+)
+@click.option("--region", help="Only this region's participants: its id or name (in any case).")
 def export_command(consultation_id, fmt, output, mode, event, group, region) -> None:
     """Export consultation ID's results to a file.
 
     The command line acts as the operator, like an administrator: no account is needed
-    and the full mode is allowed. The file appears only once complete.
+    and the full mode is allowed. A full export, which holds personal data, is recorded
+    in the consultation's audit log as the operator's. The file appears only once complete.
+    A title or name that several share is refused with their ids: give the id instead.
     """
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         raise click.ClickException(f"There is no consultation {consultation_id}.")
     try:
         options = parse_options(consultation, mode=mode, event=event, group=group, region=region)
-        chosen, stream = export(consultation, None, fmt, options)
+        chosen, stream = export(consultation, None, fmt, options, channel=Channel.COMMAND_LINE)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     if str(output) == "-":

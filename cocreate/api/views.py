@@ -112,7 +112,9 @@ def export(consultation_id: int):
         group=args.get("group"),
         region=args.get("region"),
     )
-    chosen, stream = exports.export(consultation, moderator, args.get("format"), options)
+    chosen, stream = exports.export(
+        consultation, moderator, args.get("format"), options, channel=exports.Channel.API
+    )
     name = exports.download_name(consultation, chosen, options)
     return Response(
         stream_with_context(stream),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -13,6 +14,8 @@ from cocreate.audit.services import audit_page
 from cocreate.consolidation.forms import OUTCOME_LABELS
 from cocreate.consultations.models import Status
 from cocreate.consultations.views import load_managed
+from cocreate.exports.options import Mode
+from cocreate.exports.services import Channel
 from cocreate.moderation.forms import HIDE_REASON_LABELS
 
 bp = Blueprint("audit", __name__)
@@ -53,6 +56,10 @@ ACTION_LABELS = {
     "amendment.reject": _l("Rejected an amendment"),
     "amendment.hide": _l("Hid an amendment"),
     "amendment.restore": _l("Showed a hidden amendment again"),
+    "export.full": _l(
+        "Exported personal data: a full export (names, hidden comments, moderation data)"
+    ),
+    "report.view_full": _l("Viewed personal data: the full report, on screen"),
 }
 SUBJECT_LABELS = {
     "consultation": _l("Consultation"),
@@ -82,6 +89,12 @@ DETAIL_LABELS = {
     "tags": _l("tags"),
     "name": _l("name"),
     "answer": _l("answer"),
+    "format": _l("format"),
+    "mode": _l("mode"),
+    "channel": _l("through"),
+    "event": _l("live event"),
+    "group": _l("stakeholder group"),
+    "region": _l("region"),
 }
 # Values that are codes (statuses, reasons, outcomes) read better as words.
 VALUE_LABELS = {
@@ -91,8 +104,12 @@ VALUE_LABELS = {
     Status.OPEN.value: _l("open"),
     Status.CLOSED.value: _l("closed"),
     Status.PUBLISHED.value: _l("published"),
+    Mode.FULL.value: _l("full (with personal data)"),
+    Channel.PAGE.value: _l("the website"),
+    Channel.API.value: _l("the API, with a personal token"),
+    Channel.COMMAND_LINE.value: _l("the command line"),
 }
-CODED_KEYS = {"previous", "new", "reason", "outcome"}
+CODED_KEYS = {"previous", "new", "reason", "outcome", "mode", "channel"}
 
 
 def details(entry: AuditEntry, *, described: bool = False) -> list[tuple[str, str]]:
@@ -109,11 +126,25 @@ def details(entry: AuditEntry, *, described: bool = False) -> list[tuple[str, st
 def shown(key: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(shown(key, v) for v in value)
+    if isinstance(value, dict):  # something named as it was then, e.g. an export's filter
+        return f"{value.get('name')} (#{value.get('id')})"
     if key.endswith("_ids") or key == "sources":
         return f"#{value}"
     if key in CODED_KEYS and isinstance(value, str):
         return str(VALUE_LABELS.get(value, value))
     return str(value)
+
+
+def without_account(entry: AuditEntry) -> str:
+    """Who acted when the entry names no account: the retention schedule, the operator at
+    the command line, or else an account that was deleted since."""
+    if entry.action == "participant.erase_expired":
+        return _("the retention schedule")
+    if entry.action == "consultation.import" or (
+        (entry.detail or {}).get("channel") == Channel.COMMAND_LINE
+    ):
+        return _("the operator, at the command line")
+    return _("a deleted account")
 
 
 @bp.get("/manage/<int:consultation_id>/audit")
@@ -130,4 +161,5 @@ def log(consultation_id: int):
         action_labels=ACTION_LABELS,
         subject_labels=SUBJECT_LABELS,
         details=details,
+        without_account=without_account,
     )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +35,7 @@ from cocreate.consultations.models import Consultation
 from cocreate.drafts.models import Document, Item
 from cocreate.exports.formats import register
 from cocreate.exports.options import ExportOptions
-from cocreate.exports.tables import Scope, in_draft_order, item_results
+from cocreate.exports.tables import Scope, in_draft_order, item_results, shown_origins, stream
 from cocreate.extensions import db
 from cocreate.moderation.models import ModeratorAnswer, Tag, comment_tag
 from cocreate.participation.models import Comment, Participant, Support, Vote
@@ -43,8 +44,7 @@ from cocreate.publication.models import Publication
 from cocreate.publication.services import snapshot_items
 
 FORMAT_NAME = "cocreate-export/1"
-# Rows fetched at a time by the streaming queries, and bytes handed on at a time.
-BATCH = 2000
+# Bytes handed on at a time (rows are fetched ``tables.BATCH`` at a time).
 CHUNK_BYTES = 64 * 1024
 
 
@@ -136,12 +136,6 @@ def day(value: date | datetime | None) -> str | None:
     return value.isoformat()
 
 
-def stream(query) -> Iterator[sa.Row]:
-    """The query's rows, fetched ``BATCH`` at a time (a server-side cursor on PostgreSQL);
-    through the session's connection, as plain rows without the ORM's per-row work."""
-    return iter(db.session.connection().execute(query.execution_options(yield_per=BATCH)))
-
-
 class Aligned:
     """The rows of a side query, handed out per key of the main query's rows.
 
@@ -173,10 +167,33 @@ def numbered(prefix: str, row_ids: Iterable[int]) -> dict[int, str]:
     return {row_id: f"{prefix}{number}" for number, row_id in enumerate(row_ids, start=1)}
 
 
+# A shared vote's ``group``, ``region`` and ``withheld``.
+Voter = tuple[str | None, str | None, list[str]]
+
+
+def voters_shown(scope: Scope) -> dict[tuple[int, int | None], Voter]:
+    """For each (group, region) pair, what a shared export's votes say of their voter:
+    a group or region shared by fewer than 5 voters in scope is ``null`` and named in
+    ``withheld``, as the tabular exports write a marker in its place."""
+    voters = {}
+    for (group_id, region_id), (group_shown, region_shown) in shown_origins(scope).items():
+        voters[group_id, region_id] = (
+            scope.groups[group_id] if group_shown else None,
+            scope.regions.get(region_id) if region_shown else None,
+            [
+                name
+                for name, shown in (("group", group_shown), ("region", region_shown))
+                if not shown
+            ],
+        )
+    return voters
+
+
 class Refs:
     """The export's names for what rows refer to, loaded once in a fixed number of queries."""
 
     def __init__(self, scope: Scope) -> None:
+        self.scope = scope
         consultation_id = scope.consultation.id
         self.events = numbered("E", sorted(scope.events))
         self.comments = numbered(
@@ -225,6 +242,12 @@ class Refs:
         if name is None:
             name = self.participants[participant_id] = f"P{len(self.participants) + 1}"
         return name
+
+    @cached_property
+    def voters(self) -> dict[tuple[int, int | None], Voter]:
+        """Shared mode: what a vote says of its voter, per (group, region); counted when
+        the votes are reached, not before the first chunk."""
+        return voters_shown(self.scope)
 
     def account(self, user_id: int | None) -> str | None:
         return self.accounts.get(user_id) if user_id is not None else None
@@ -628,12 +651,15 @@ def vote_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
     query = keep(scope, in_draft_order(query, Vote.item_id), Vote.event_id).order_by(
         Document.position, Item.position, Vote.participant_id
     )
+    voters = refs.voters  # counted before the votes' cursor opens
     for row in stream(query):
+        group, region, withheld = voters[row.stakeholder_group_id, row.region_id]
         yield {
             "item": scope.refs[row.item_id],
             "participant": refs.participant(row.participant_id),
-            "group": scope.groups[row.stakeholder_group_id],
-            "region": scope.regions.get(row.region_id) if row.region_id else None,
+            "group": group,
+            "region": region,
+            "withheld": withheld,
             "value": row.value.value,
             "event": refs.event(row.event_id),
         }
@@ -710,10 +736,9 @@ def amendment_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
 def amendment_vote_entry(scope: Scope, refs: Refs, row: sa.Row) -> dict[str, Any]:
     entry = {"participant": refs.participant(row.participant_id)}
     if not scope.full:
-        entry |= {
-            "group": scope.groups[row.stakeholder_group_id],
-            "region": scope.regions.get(row.region_id) if row.region_id else None,
-        }
+        # The pseudonym is the one of the votes on items: withhold what they withhold.
+        group, region, withheld = refs.voters[row.stakeholder_group_id, row.region_id]
+        entry |= {"group": group, "region": region, "withheld": withheld}
     entry |= {"value": row.value.value, "event": refs.event(row.event_id)}
     if scope.full:
         entry["updated_at"] = timestamp(row.updated_at)

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -46,10 +49,11 @@ def parse_options(
     group: str | int | None = None,
     region: str | int | None = None,
 ) -> ExportOptions:
-    """Options from user input: ids (or names, for groups and regions) of this consultation.
+    """Options from user input: an id, or a title or name, of this consultation's event,
+    stakeholder group and region (see ``pick``).
 
     :raises InvalidInput: for an unknown mode, or an event, group or region that is not
-        this consultation's.
+        this consultation's or whose title or name is shared by several.
     """
 
     try:
@@ -57,21 +61,72 @@ def parse_options(
     except ValueError:
         raise InvalidInput(_("An export mode is shared or full."), field="mode") from None
 
-    def pick(value, rows, field: str, what: str) -> int | None:
-        if value in (None, ""):
-            return None
-        text = str(value).strip()
-        for row in rows:
-            if str(row.id) == text or getattr(row, "name", None) == text:
-                return row.id
-        raise InvalidInput(_("This consultation has no such %(what)s.", what=what), field=field)
-
     events = db.session.scalars(
-        db.select(LiveEvent).where(LiveEvent.consultation_id == consultation.id)
+        db.select(LiveEvent)
+        .where(LiveEvent.consultation_id == consultation.id)
+        .order_by(LiveEvent.id)
     ).all()
     return ExportOptions(
         mode=chosen_mode,
-        event_id=pick(event, events, "event", _("event")),
-        group_id=pick(group, consultation.stakeholder_groups, "group", _("stakeholder group")),
-        region_id=pick(region, consultation.regions, "region", _("region")),
+        event_id=pick(event, events, attrgetter("title"), field="event", what=_("event")),
+        group_id=pick(
+            group,
+            consultation.stakeholder_groups,
+            attrgetter("name"),
+            field="group",
+            what=_("stakeholder group"),
+        ),
+        region_id=pick(
+            region, consultation.regions, attrgetter("name"), field="region", what=_("region")
+        ),
+    )
+
+
+def pick(
+    value: str | int | None,
+    rows: Sequence[Any],
+    name_of: Callable[[Any], str],
+    *,
+    field: str,
+    what: str,
+) -> int | None:
+    """The id of the row that ``value`` names: its id, or else its title or name, trimmed
+    and in any case. Nothing (or only spaces) chooses no row.
+
+    :raises InvalidInput: naming the rows there are when none matches, or listing the ids
+        of those that share the name when several do.
+    """
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    for row in rows:
+        if str(row.id) == text:
+            return row.id
+    wanted = text.casefold()
+    matching = [row for row in rows if name_of(row).strip().casefold() == wanted]
+    if len(matching) == 1:
+        return matching[0].id
+    if matching:
+        raise InvalidInput(
+            _(
+                "More than one %(what)s is called “%(name)s”; give the id of the one you "
+                "mean: %(ids)s.",
+                what=what,
+                name=text,
+                ids=", ".join(str(row.id) for row in matching),
+            ),
+            field=field,
+        )
+    there_are = (
+        _(
+            "Choose one of: %(names)s.",
+            names=", ".join(
+                _("%(name)s (id %(id)s)", name=name_of(row), id=row.id) for row in rows
+            ),
+        )
+        if rows
+        else _("It has none.")
+    )
+    raise InvalidInput(
+        _("This consultation has no such %(what)s.", what=what) + " " + there_are, field=field
     )

@@ -11,9 +11,10 @@ Modes (see ``cocreate.exports.options``):
 
 - *shared*, for handing results on: participants are described by stakeholder group and
   region only, a vote's participant by a pseudonym ("P1", "P2", … numbered in this export
-  only); hidden comments and amendments are left out, and so are replies to hidden
-  comments, as on the participants' pages; per-group figures from fewer than 5 voters are
-  suppressed; no moderation data, no timestamps, no database ids.
+  only), with the group or region withheld where fewer than 5 voters in scope share it;
+  hidden comments and amendments are left out, and so are replies to hidden comments, as
+  on the participants' pages; per-group figures from fewer than 5 voters are suppressed;
+  no moderation data, no timestamps, no database ids.
 - *full*, for moderators' archives: everything above plus ids, hidden comments with the
   reason, moderation data and timestamps, and a participants table with display names
   (the other tables name participants by id).
@@ -27,7 +28,7 @@ result; naming a rehearsal as the event shows it.
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from cocreate.amendments.models import Amendment, AmendmentStatus, AmendmentVote
+from cocreate.concurrency import cooperate
 from cocreate.consolidation.consensus import consensus_of
 from cocreate.consolidation.forms import OUTCOME_LABELS
 from cocreate.consolidation.models import Disposition, Outcome
@@ -64,6 +66,8 @@ from cocreate.participation.results import (
 
 # Rows fetched from the database at a time by the streaming queries.
 BATCH = 2000
+# In ``shown_origins``: a region not shown (``None`` is "no region given").
+WITHHELD = "withheld"
 
 Cell = str | int | float | datetime | None
 
@@ -177,11 +181,18 @@ def in_draft_order(query, item_column):
     return query.join(Item, item_column == Item.id).join(Document, Item.document_id == Document.id)
 
 
-def stream(query):
-    """The rows as plain tuples, fetched ``BATCH`` at a time (a server-side cursor on
-    PostgreSQL), through the session's connection: in its transaction, without the ORM's
-    per-row work."""
-    return db.session.connection().execute(query, execution_options={"yield_per": BATCH})
+def stream(query) -> Iterator[sa.Row]:
+    """The rows, fetched ``BATCH`` at a time (a server-side cursor on PostgreSQL), through
+    the session's connection: in its transaction, without the ORM's per-row work.
+
+    After each batch the other greenlets of a gevent server get a turn: writing 500,000
+    votes takes seconds of computing that would otherwise stall every live session (see
+    ``cocreate.concurrency``).
+    """
+    rows = db.session.connection().execute(query, execution_options={"yield_per": BATCH})
+    for batch in rows.partitions():
+        yield from batch
+        cooperate()
 
 
 # ---------------------------------------------------------------- summary
@@ -341,6 +352,84 @@ def people_in_scope(scope: Scope) -> dict[int, Person]:
         for participant_id, count in db.session.execute(shown(counts) if shown else counts):
             setattr(people[participant_id], field, count)
     return people
+
+
+def shown_origins(scope: Scope) -> dict[tuple[int, int | None], tuple[bool, bool]]:
+    """Whether a shared export's vote rows show the stakeholder group and the region of a
+    voter, for every (group, region) pair, region ``None`` included: "no region" is a
+    region like any other here.
+
+    A pseudonym links one person's votes across items, so a row shows only what at least
+    ``SMALL_GROUP_THRESHOLD`` voters in the export's scope share: the group and region if
+    that many voters have both, else the group alone if that many are in the group, else
+    the region alone if that many are in the region, else neither.
+
+    Then every kind of row (group and region, group only, region only, neither) of each
+    group and region must hold that many voters too, or none: someone who knows where one
+    voter comes from could otherwise find them by elimination (the one voter of a group
+    whose region is withheld, beside five others whose region is shown). So a group's too
+    few voters without a region take in the group's smallest pairs; a region's too few
+    without a group join the rows that show neither; and too few of those take in the
+    smallest other kinds. Counted from the participants in scope, already loaded.
+    """
+    voters = [person for person in scope.participants.values() if person.votes]
+    pairs = Counter((person.group_id, person.region_id) for person in voters)
+    groups = Counter(person.group_id for person in voters)
+    regions = Counter(person.region_id for person in voters)
+    enough = SMALL_GROUP_THRESHOLD
+
+    shown: dict[tuple[int, int | None], tuple[bool, bool]] = {}
+    for group_id, region_id in pairs:
+        if pairs[group_id, region_id] >= enough:
+            shown[group_id, region_id] = (True, True)
+        elif groups[group_id] >= enough:
+            shown[group_id, region_id] = (True, False)
+        else:
+            shown[group_id, region_id] = (False, regions[region_id] >= enough)
+
+    def alike() -> dict[tuple, list[tuple[int, int | None]]]:
+        """The pairs by the rows they give: (group or None, region or ``WITHHELD``)."""
+        kinds = defaultdict(list)
+        for (group_id, region_id), (group_shown, region_shown) in shown.items():
+            kind = (group_id if group_shown else None, region_id if region_shown else WITHHELD)
+            kinds[kind].append((group_id, region_id))
+        return kinds
+
+    def count(members) -> int:
+        return sum(pairs[pair] for pair in members)
+
+    for (group_id, region), members in alike().items():
+        if group_id is not None and region is WITHHELD:
+            whole = sorted(
+                (pair for pair in pairs if pair[0] == group_id and shown[pair] == (True, True)),
+                key=pairs.__getitem__,
+            )
+            total = count(members)
+            while total < enough and whole:  # the group has enough voters: this ends
+                pair = whole.pop(0)
+                shown[pair] = (True, False)
+                total += pairs[pair]
+    for (group_id, region), members in alike().items():
+        if group_id is None and region is not WITHHELD and count(members) < enough:
+            shown.update(dict.fromkeys(members, (False, False)))
+    kinds = alike()
+    rest = kinds.pop((None, WITHHELD), [])
+    others = sorted(kinds.values(), key=count)
+    total = count(rest)
+    while 0 < total < enough and others:
+        members = others.pop(0)
+        shown.update(dict.fromkeys(members, (False, False)))
+        total += count(members)
+    return {
+        (group_id, region_id): shown.get((group_id, region_id), (False, False))
+        for group_id in scope.groups
+        for region_id in [*scope.regions, None]
+    }
+
+
+def withheld_marker() -> str:
+    """What a shared vote row says in place of a group or region it does not show."""
+    return _("withheld: fewer than %(n)d voters", n=SMALL_GROUP_THRESHOLD)
 
 
 # ---------------------------------------------------------------- items
@@ -791,8 +880,9 @@ def vote_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
     """One row per vote, item by item in draft order, then by participant.
 
     In shared mode a participant is a pseudonym numbered in the order participants first
-    appear in this export ("P1", "P2", …); in full mode, the id the participants table
-    gives with the name.
+    appear in this export ("P1", "P2", …), and a group or region shared by fewer than 5
+    voters in scope is withheld (see ``shown_origins``); in full mode, the id the
+    participants table gives with the name.
     """
     columns = [
         Vote.item_id,
@@ -828,16 +918,25 @@ def vote_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
                 cast_at,
             )
         return
+    withheld = withheld_marker()
+    origins = {
+        (group_id, region_id): (
+            groups[group_id] if group_shown else withheld,
+            regions[region_id] if region_shown else withheld,
+        )
+        for (group_id, region_id), (group_shown, region_shown) in shown_origins(scope).items()
+    }
     pseudonyms: dict[int, str] = {}
     for item_id, participant_id, group_id, region_id, value, event_id in stream(query):
         pseudonym = pseudonyms.get(participant_id)
         if pseudonym is None:
             pseudonym = pseudonyms[participant_id] = f"P{len(pseudonyms) + 1}"
+        group, region = origins[group_id, region_id]
         yield (
             refs[item_id],
             pseudonym,
-            groups[group_id],
-            regions[region_id],
+            group,
+            region,
             labels[value],
             scores[value],
             events[event_id],

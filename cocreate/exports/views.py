@@ -46,7 +46,9 @@ def download(consultation_id: int):
             group=args.get("group"),
             region=args.get("region"),
         )
-        chosen, stream = services.export(consultation, current_user, args.get("format"), options)
+        chosen, stream = services.export(
+            consultation, current_user, args.get("format"), options, channel=services.Channel.PAGE
+        )
     except InvalidInput as error:
         form = export_form(consultation, events_of(consultation), formdata=args)
         attach_error(form, error)
@@ -70,7 +72,10 @@ def render_page(consultation: Consultation, form: ExportForm) -> str:
 @bp.get("/manage/<int:consultation_id>/report")
 @login_required
 def report(consultation_id: int):
-    """The printable report as a page (its print preview), with the download's options."""
+    """The printable report as a page (its print preview), with the download's options.
+
+    In full mode, showing it is recorded in the audit log once the page is rendered.
+    """
     consultation = load_managed(consultation_id)
     args = request.args
     options = parse_options(
@@ -81,6 +86,8 @@ def report(consultation_id: int):
         region=args.get("region"),
     )
     form = export_form(consultation, events_of(consultation), formdata=args)
-    response = make_response(render_report(consultation, options, form=form))
+    page = render_report(consultation, options, form=form)
+    services.report_shown(consultation, current_user, options)
+    response = make_response(page)
     response.headers["Cache-Control"] = "no-store"  # in full mode, personal data
     return response

@@ -18,6 +18,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from cocreate.concurrency import off_the_loop
 from cocreate.consultations.models import Consultation
 from cocreate.exports.formats import register
 from cocreate.exports.options import ExportOptions
@@ -59,7 +60,8 @@ def write(consultation: Consultation, options: ExportOptions) -> Iterator[bytes]
         formats = Formats(workbook)
         for table in tables(consultation, options):
             write_table(workbook, formats, table)
-        workbook.close()
+        # Zipping the sheets computes for seconds on a large consultation.
+        off_the_loop(workbook.close)
         file.seek(0)
         while chunk := file.read(CHUNK):
             yield chunk

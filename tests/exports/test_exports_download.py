@@ -12,7 +12,7 @@ from cocreate.drafts.importing import parse_draft
 from cocreate.drafts.services import import_draft
 from cocreate.errors import NotAllowed
 from cocreate.exports.options import parse_options
-from cocreate.exports.services import export
+from cocreate.exports.services import Channel, export
 from cocreate.extensions import db
 from cocreate.participation.models import Comment, Vote
 from tests.conftest import DEMO_JSON, count_queries, join_as
@@ -159,7 +159,7 @@ def test_an_administrator_may_download(web, demo, admin):
 def test_the_service_refuses_other_moderators_and_reads_nothing(demo, other_moderator):
     options = parse_options(demo, mode="full")
     with count_queries() as statements, pytest.raises(NotAllowed):
-        export(demo, other_moderator, "csv", options)
+        export(demo, other_moderator, "csv", options, channel=Channel.PAGE)
     assert not [s for s in statements if "comment" in s.lower() or "vote" in s.lower()]
 
 

@@ -21,7 +21,7 @@ from cocreate.drafts.services import import_draft
 from cocreate.exports import jsonfile
 from cocreate.exports.importing import import_consultation
 from cocreate.exports.options import ExportOptions, Mode, parse_options
-from cocreate.exports.services import export
+from cocreate.exports.services import Channel, export
 from cocreate.extensions import db
 from cocreate.live import services as live
 from cocreate.moderation import services as moderation
@@ -45,7 +45,13 @@ def full() -> ExportOptions:
 
 def exported(consultation: Consultation, options: ExportOptions | None = None) -> dict:
     """The export as a reader sees it: the file's bytes parsed by the json module."""
-    fmt, chunks = export(consultation, consultation.moderators[0], "json", options or full())
+    fmt, chunks = export(
+        consultation,
+        consultation.moderators[0],
+        "json",
+        options or full(),
+        channel=Channel.PAGE,
+    )
     assert (fmt.media_type, fmt.extension) == ("application/json", "json")
     return json.loads(b"".join(chunks).decode("utf-8"))
 
@@ -374,7 +380,7 @@ def test_full_export_carries_moderation_data_and_who_did_what(rich):
 
 
 def test_the_file_keeps_non_latin_text_readable_and_line_breaks_escaped(rich):
-    fmt, chunks = export(rich, rich.moderators[0], "json", full())
+    fmt, chunks = export(rich, rich.moderators[0], "json", full(), channel=Channel.PAGE)
     raw = b"".join(chunks).decode("utf-8")
 
     assert "Первый пункт слишком слабый.\\nВторая строка — 中文也可以。" in raw

@@ -109,9 +109,7 @@ def test_annex_under_its_limit_lists_every_comment(web, rich, app):
     assert CHINESE in annex
 
 
-def test_annex_past_its_limit_lists_the_most_supported_and_counts_every_outcome(
-    web, rich, app
-):
+def test_annex_past_its_limit_lists_the_most_supported_and_counts_every_outcome(web, rich, app):
     bulk = add_supported_comments(rich, 12)
     reply = Comment(
         item=rich.first, participant=bulk[0].participant, body="A reply", parent_id=bulk[-1].id

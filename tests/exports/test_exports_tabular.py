@@ -21,7 +21,7 @@ from cocreate.drafts.importing import parse_draft
 from cocreate.drafts.services import import_draft
 from cocreate.exports import xlsxfile
 from cocreate.exports.options import parse_options
-from cocreate.exports.services import export
+from cocreate.exports.services import Channel, export
 from cocreate.extensions import db
 from cocreate.live.models import EventFormat, LiveEvent
 from cocreate.moderation.models import HideReason, Tag
@@ -163,7 +163,7 @@ def arrange_feedback(demo, moderator, first_item) -> Feedback:
 
 def exported(consultation, fmt: str, actor=None, **choices) -> bytes:
     options = parse_options(consultation, **choices)
-    _format, stream = export(consultation, actor, fmt, options)
+    _format, stream = export(consultation, actor, fmt, options, channel=Channel.COMMAND_LINE)
     return b"".join(stream)
 
 

@@ -14,7 +14,7 @@ from cocreate.drafts.importing import parse_draft
 from cocreate.drafts.services import import_draft
 from cocreate.errors import NotAllowed
 from cocreate.exports.options import ExportOptions, Mode
-from cocreate.exports.services import export
+from cocreate.exports.services import Channel, export
 from cocreate.extensions import db
 from cocreate.participation.models import Participant
 from cocreate.participation.results import tally_items
@@ -204,7 +204,8 @@ def test_erased_participants_are_marked_on_the_list(demo, moderator, people, mod
 
 def test_a_full_export_no_longer_names_the_erased_participant(demo, moderator, people):
     def full_json() -> str:
-        _, stream = export(demo, moderator, "json", ExportOptions(mode=Mode.FULL))
+        options = ExportOptions(mode=Mode.FULL)
+        _, stream = export(demo, moderator, "json", options, channel=Channel.PAGE)
         return b"".join(stream).decode()
 
     assert ANA_NAME in full_json()
