@@ -34,13 +34,20 @@ The last line printed is one JSON object: ``{"seconds": {fmt: s}, "peak_mb": {fm
 
 from __future__ import annotations
 
+import sys
+
+if "--child" in sys.argv and "--gevent" in sys.argv:
+    # As the production server does, before anything imports sockets or threads.
+    from gevent import monkey
+
+    monkey.patch_all()
+
 import argparse
 import json
 import random
 import resource
 import secrets
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -280,10 +287,14 @@ def run_one(args) -> None:
     from cocreate.exports.options import parse_options
     from cocreate.exports.services import Channel, export
 
-    app = create_app({"COCREATE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": args.database_url})
+    config = {"COCREATE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": args.database_url}
+    if args.gevent:
+        config["SOCKETIO_ASYNC_MODE"] = "gevent"
+    app = create_app(config)
     with app.app_context(), tempfile.TemporaryFile() as out:
         consultation = db.session.get(Consultation, args.consultation_id)
         options = parse_options(consultation, mode=args.mode)
+        loop = LoopWatch() if args.gevent else None
         base = max_rss_mb()
         if args.tracemalloc:
             tracemalloc.start()
@@ -300,9 +311,11 @@ def run_one(args) -> None:
             size += len(chunk)
         seconds = time.perf_counter() - started
         python_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
+        pause = loop.stop() if loop else None
     print(
         json.dumps(
             {
+                "loop_pause_ms": round(pause * 1000) if pause is not None else None,
                 "seconds": round(seconds, 2),
                 "first_byte_s": round(first_byte or seconds, 2),
                 "peak_mb": round(max_rss_mb(), 1),
@@ -312,6 +325,33 @@ def run_one(args) -> None:
             }
         )
     )
+
+
+class LoopWatch:
+    """Under gevent: a greenlet that wakes every ``TICK`` seconds, as the live sessions'
+    sockets and timers would, and keeps the longest it had to wait beyond that: how long
+    the export held the event loop at most."""
+
+    TICK = 0.005
+
+    def __init__(self) -> None:
+        import gevent
+
+        self.longest = 0.0
+        self.greenlet = gevent.spawn(self.watch)
+        gevent.sleep(0.02)
+
+    def watch(self) -> None:
+        import gevent
+
+        while True:
+            before = time.perf_counter()
+            gevent.sleep(self.TICK)
+            self.longest = max(self.longest, time.perf_counter() - before - self.TICK)
+
+    def stop(self) -> float:
+        self.greenlet.kill()
+        return self.longest
 
 
 def child(args, fmt: str, cid: int, url: str, *, trace: bool) -> dict:
@@ -329,6 +369,8 @@ def child(args, fmt: str, cid: int, url: str, *, trace: bool) -> dict:
     ]
     if trace:
         command.append("--tracemalloc")
+    if args.gevent:
+        command.append("--gevent")
     limit = args.memory_limit_mb * 2**20
 
     def cap_memory() -> None:  # in the child: a runaway format fails instead of the machine
@@ -373,6 +415,12 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--consultation-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tracemalloc", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--gevent",
+        action="store_true",
+        help="export in a gevent-patched process, as the server does, and report the "
+        "longest the export held its event loop (loop_pause_ms)",
+    )
     args = parser.parse_args()
     if args.child:
         run_one(args)
@@ -399,7 +447,7 @@ def main() -> None:
         try:
             print(
                 f"{'format':<8}{'seconds':>9}{'1st byte':>10}{'peak MB':>9}{'base MB':>9}"
-                f"{'Python MB':>11}{'file MB':>9}",
+                f"{'Python MB':>11}{'file MB':>9}{'loop pause ms':>15}",
                 flush=True,
             )
             for name in names:
@@ -414,7 +462,8 @@ def main() -> None:
                 print(
                     f"{name:<8}{timed['seconds']:>9}{timed['first_byte_s']:>10}"
                     f"{timed['peak_mb']:>9}{timed['base_mb']:>9}"
-                    f"{timed['python_peak_mb']!s:>11}{timed['mb']:>9}",
+                    f"{timed['python_peak_mb']!s:>11}{timed['mb']:>9}"
+                    f"{timed['loop_pause_ms'] if args.gevent else '-'!s:>15}",
                     flush=True,
                 )
         finally:
@@ -429,6 +478,7 @@ def main() -> None:
                 "peak_mb": {name: r["peak_mb"] for name, r in ok.items()},
                 "first_byte_s": {name: r["first_byte_s"] for name, r in ok.items()},
                 "python_peak_mb": {name: r["python_peak_mb"] for name, r in ok.items()},
+                "loop_pause_ms": {name: r["loop_pause_ms"] for name, r in ok.items()},
                 "errors": {name: r["error"] for name, r in results.items() if "error" in r},
                 "participants": args.participants,
                 "comments": args.comments,
