@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
-from cocreate.concurrency import off_the_loop
+from cocreate.concurrency import cooperate, off_the_loop
 from cocreate.consolidation.consensus import Consensus, consensus_of, percent
 from cocreate.consolidation.diffing import TOKEN, Piece, is_changed, readable_diff
 from cocreate.consultations.models import Consultation
@@ -176,9 +176,12 @@ def build_report(
     comments, replies and proposals (``REPORT_ANNEX_LIMIT``) the annex summarises."""
     scope = Scope(consultation, options)
     results = item_results(scope)
+    # On a large consultation each step is seconds of queries: give way between them.
+    cooperate()
     if annex_limit is None:
         annex_limit = current_app.config["REPORT_ANNEX_LIMIT"]
     annex = build_annex(scope, annex_limit)
+    cooperate()
 
     def report_item(item: Item) -> ReportItem:
         moderator_view = results[item.id]
@@ -213,6 +216,8 @@ def build_report(
         for document in scope.documents
     ]
     history = publication.revision_history(consultation.id)
+    participation = publication.participation_figures(consultation, narrow=partial(shown, scope))
+    cooperate()
     return Report(
         consultation=consultation,
         scope=scope,
@@ -220,7 +225,7 @@ def build_report(
         filters=filter_names(scope),
         mode=mode_description(scope),
         publication=history[0] if history else None,
-        participation=publication.participation_figures(consultation, narrow=partial(shown, scope)),
+        participation=participation,
         moderation=publication.hidden_counts(consultation, narrow=partial(restricted, scope)),
         labels={**publication_labels(), "hide_reasons": HIDE_REASON_LABELS},
         annex=annex,
