@@ -13,20 +13,8 @@ from cocreate.extensions import db
 from tests.api.conftest import ContractClient
 from tests.audit.test_audit_log import rows_of
 from tests.exports.test_exports_download import download_url
-from tests.exports.test_exports_tabular import arrange_feedback
 
 ACTIONS = ("export.full", "report.view_full")
-
-
-@pytest.fixture
-def feedback(demo, moderator, first_item):
-    return arrange_feedback(demo, moderator, first_item)
-
-
-@pytest.fixture
-def exporter(web, demo):
-    web.login("mod@example.org")
-    return web
 
 
 @pytest.fixture

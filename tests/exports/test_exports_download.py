@@ -16,23 +16,12 @@ from cocreate.exports.services import Channel, export
 from cocreate.extensions import db
 from cocreate.participation.models import Comment, Vote
 from tests.conftest import DEMO_JSON, count_queries, join_as
-from tests.exports.test_exports_tabular import arrange_feedback, read_csv_zip, read_workbook
+from tests.exports.test_exports_tabular import read_csv_zip, read_workbook
 
 
 def download_url(consultation, **args) -> str:
     query = "&".join(f"{key}={value}" for key, value in args.items())
     return f"/manage/{consultation.id}/exports/download?{query}"
-
-
-@pytest.fixture
-def feedback(demo, moderator, first_item):
-    return arrange_feedback(demo, moderator, first_item)
-
-
-@pytest.fixture
-def exporter(web, demo):
-    web.login("mod@example.org")
-    return web
 
 
 # ---------------------------------------------------------------- the page

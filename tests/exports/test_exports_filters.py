@@ -10,12 +10,7 @@ from cocreate.accounts.tokens import create_token
 from cocreate.extensions import db
 from cocreate.live.models import EventFormat, LiveEvent
 from tests.api.conftest import ContractClient, error_message
-from tests.exports.test_exports_tabular import arrange_feedback, read_csv_zip
-
-
-@pytest.fixture
-def feedback(demo, moderator, first_item):
-    return arrange_feedback(demo, moderator, first_item)
+from tests.exports.test_exports_tabular import read_csv_zip
 
 
 @pytest.fixture

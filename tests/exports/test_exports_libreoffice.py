@@ -20,7 +20,6 @@ from tests.exports.test_exports_tabular import (
     ARABIC,
     CHINESE,
     MULTILINE,
-    arrange_feedback,
     exported,
 )
 
@@ -39,11 +38,6 @@ READ_CSV_EVALUATING = (
 )
 # For export: every sheet into a file of its own (-1), values as computed.
 WRITE_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
-
-
-@pytest.fixture
-def feedback(demo, moderator, first_item):
-    return arrange_feedback(demo, moderator, first_item)
 
 
 # A profile in which Calc recomputes every formula of an XLSX file it opens, as Excel

@@ -57,11 +57,6 @@ class Feedback:
     hidden_amendment: Amendment
 
 
-@pytest.fixture
-def feedback(demo, moderator, first_item) -> Feedback:
-    return arrange_feedback(demo, moderator, first_item)
-
-
 def arrange_feedback(demo, moderator, first_item) -> Feedback:
     """Comments in every state (Chinese, Arabic, line breaks, formula-like texts, hidden,
     awaiting approval, a reply to a hidden one, at a workshop, at a rehearsal), amendments
