@@ -111,21 +111,27 @@ def array(name: str, entries: Iterable[Any]) -> Iterator[str]:
     yield "\n]" if separator != "\n" else "]"
 
 
-def timestamp(value: datetime | None) -> str | None:
-    """RFC 3339 in UTC with microseconds, e.g. 2026-03-01T09:30:00.000000Z. A naive value
-    is in UTC (see ``raw_time``)."""
-    if value is None:
-        return None
+def timestamp(value: datetime | str | None) -> str | None:
+    """RFC 3339 in UTC with microseconds, e.g. 2026-03-01T09:30:00.000000Z; a string is a
+    value ``iso_time`` had the database write so already."""
+    if value is None or isinstance(value, str):
+        return value
     if value.utcoffset():
         value = value.astimezone(UTC)
     return value.isoformat(timespec="microseconds")[:26] + "Z"
 
 
-def raw_time(column) -> sa.ColumnElement:
-    """A UTC timestamp column read without ``UTCDateTime``'s conversion of each value in
-    Python, a third of the time it takes to read a vote: SQLite hands back the naive UTC
-    it stores, PostgreSQL an aware value; ``timestamp`` writes either."""
-    return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.key)
+def iso_time(column) -> sa.ColumnElement:
+    """A UTC timestamp column as ``timestamp`` writes it, written by the database: for a
+    million votes, reading each value into a datetime and writing it out again takes
+    Python seconds. PostgreSQL formats it; SQLite stores it as ``YYYY-MM-DD HH:MM:SS.ffffff``
+    in UTC (SQLAlchemy always writes the microseconds), which needs a T and a Z."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        utc = sa.func.timezone("UTC", column)
+        text = sa.func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    else:
+        text = sa.func.replace(sa.type_coerce(column, sa.String), " ", "T").concat("Z")
+    return sa.type_coerce(text, sa.String).label(column.key)
 
 
 def day(value: date | datetime | None) -> str | None:
@@ -531,7 +537,7 @@ def comment_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
             Comment.flag_count,
             Comment.support_count,
             Comment.event_id,
-            raw_time(Comment.created_at),
+            iso_time(Comment.created_at),
             *DISPOSITION_COLUMNS,
         )
         .join(Participant, Comment.participant_id == Participant.id)
@@ -623,8 +629,8 @@ def vote_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
             Vote.participant_id,
             Vote.value,
             Vote.event_id,
-            raw_time(Vote.created_at),
-            raw_time(Vote.updated_at),
+            iso_time(Vote.created_at),
+            iso_time(Vote.updated_at),
         ).join(Participant, Vote.participant_id == Participant.id)
         # The longest array of all: names looked up in plain dicts, rows unpacked.
         items, participants, events = scope.refs, refs.participants, refs.events
@@ -635,8 +641,8 @@ def vote_entries(scope: Scope, refs: Refs) -> Iterator[dict[str, Any]]:
                 "participant": participants[participant_id],
                 "value": value.value,
                 "event": events.get(event_id),
-                "created_at": timestamp(created_at),
-                "updated_at": timestamp(updated_at),
+                "created_at": created_at,  # written by the database (``iso_time``)
+                "updated_at": updated_at,
             }
         return
     # The order of the tabular exports' votes table, so that pseudonyms match theirs.

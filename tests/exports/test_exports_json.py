@@ -26,7 +26,7 @@ from cocreate.extensions import db
 from cocreate.live import services as live
 from cocreate.moderation import services as moderation
 from cocreate.participation import services as participation
-from cocreate.participation.models import Comment, Participant
+from cocreate.participation.models import Comment, Participant, Vote
 from cocreate.publication.services import build_snapshot, compare, latest_publication, publish
 from tests.conftest import DEMO_JSON, count_queries, join_as
 
@@ -377,6 +377,23 @@ def test_full_export_carries_moderation_data_and_who_did_what(rich):
     assert sum(p["erased_at"] is not None for p in document["participants"]) == 1
     assert sum(p["muted_at"] is not None for p in document["participants"]) == 1
     assert "token" not in json.dumps(document["participants"])
+
+
+def test_full_export_gives_each_time_as_stored_in_utc_with_microseconds(rich):
+    document = exported(rich)
+
+    votes = db.session.scalars(sa.select(Vote).order_by(Vote.id)).all()
+    exported_votes = document["votes"]
+    assert len(exported_votes) == len(votes)
+    for vote, entry in zip(votes, exported_votes, strict=True):
+        assert entry["created_at"] == vote.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        assert entry["updated_at"] == vote.updated_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    comments = {c.body: c for c in db.session.scalars(sa.select(Comment))}
+    for entry in document["comments"]:
+        stored = comments[entry["body"]].created_at
+        assert entry["created_at"] == stored.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The votes were cast one after another: their times differ below the second.
+    assert len({entry["created_at"] for entry in exported_votes}) > 1
 
 
 def test_the_file_keeps_non_latin_text_readable_and_line_breaks_escaped(rich):
