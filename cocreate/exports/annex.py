@@ -26,7 +26,13 @@ from cocreate.amendments.models import Amendment, AmendmentStatus
 from cocreate.consolidation.diffing import Piece, readable_diff
 from cocreate.consolidation.models import Disposition, Outcome
 from cocreate.consultations.models import Region, StakeholderGroup
-from cocreate.exports.tables import Scope, amendment_tallies, comment_status, tags_by_comment
+from cocreate.exports.tables import (
+    Scope,
+    amendment_tallies,
+    comment_status,
+    contribution_counts,
+    tags_by_comment,
+)
 from cocreate.extensions import db
 from cocreate.participation.models import Comment, Participant
 from cocreate.participation.results import Tally
@@ -135,12 +141,6 @@ def shown(scope: Scope, query, model):
     if model is Amendment:
         return scope.shown_amendments(query)
     return query
-
-
-def contribution_counts(scope: Scope, model) -> dict[int, int]:
-    """Per item, the comments (replies included) or the proposals in scope."""
-    query = sa.select(model.item_id, sa.func.count()).group_by(model.item_id)
-    return dict(db.session.execute(shown(scope, query, model)).all())
 
 
 def outcome_counts(scope: Scope):

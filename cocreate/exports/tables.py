@@ -465,7 +465,7 @@ def item_columns(scope: Scope) -> list[Column]:
 
 def item_rows(scope: Scope) -> Iterator[tuple[Cell, ...]]:
     results = item_results(scope)
-    comments = comment_counts(scope)
+    comments = contribution_counts(scope, Comment)
     kinds = {ItemKind.TARGET: _("Target"), ItemKind.PRACTICE: _("Practice")}
     for document in scope.documents:
         sections = {section.id: section.title for section in document.sections}
@@ -522,14 +522,16 @@ def item_results(scope: Scope) -> dict[int, ItemResults]:
     return results_from_rows(scope.consultation, list(scope.refs), rows, moderator=True)
 
 
-def comment_counts(scope: Scope) -> dict[int, int]:
+def contribution_counts(scope: Scope, model) -> dict[int, int]:
+    """Per item, the comments (replies included) or the amendments in scope."""
     query = (
-        sa.select(Comment.item_id, sa.func.count())
-        .join(Participant, Comment.participant_id == Participant.id)
-        .group_by(Comment.item_id)
+        sa.select(model.item_id, sa.func.count())
+        .join(Participant, model.participant_id == Participant.id)
+        .group_by(model.item_id)
     )
-    query = scope.shown_comments(scope.restrict(query, Comment.event_id))
-    return dict(db.session.execute(query).all())
+    query = scope.restrict(query, model.event_id)
+    shown = scope.shown_comments if model is Comment else scope.shown_amendments
+    return dict(db.session.execute(shown(query)).all())
 
 
 # ---------------------------------------------------------------- comments

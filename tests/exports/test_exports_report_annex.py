@@ -17,12 +17,13 @@ from cocreate.consolidation.services import record_dispositions
 from cocreate.exports.options import Mode
 from cocreate.extensions import db
 from cocreate.participation.models import Comment, Participant
-from tests.conftest import count_queries, join_as
+from tests.conftest import join_as
 from tests.exports.test_exports_report import (
     CHINESE,
     HIDDEN,
     Rich,
     arrange_rich,
+    queries_with_few_and_many,
     report_url,
     section,
     text_of,
@@ -207,16 +208,14 @@ def test_item_pointer_counts_every_comment_not_only_the_listed_ones(web, rich, a
 @pytest.mark.parametrize("mode", ["shared", "full"])
 def test_summarised_annex_query_count_does_not_grow_with_comments(web, rich, app, mode):
     app.config["REPORT_ANNEX_LIMIT"] = 3
-    web.login("mod@example.org")
-    url = report_url(rich.consultation, mode=mode)
-    add_supported_comments(rich, 5)
-    with count_queries() as few:
-        assert web.get(url).status_code == 200
-    add_supported_comments(rich, 40)
-    with count_queries() as many:
-        page = web.get(url).text
+    few, many, page = queries_with_few_and_many(
+        web,
+        report_url(rich.consultation, mode=mode),
+        lambda: add_supported_comments(rich, 5),
+        lambda: add_supported_comments(rich, 40),
+    )
     assert 'id="annex-summary"' in page
-    assert len(many) == len(few)
+    assert many == few
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
